@@ -1,0 +1,11 @@
+"""Cramp-guide static site generator.
+
+The package is laid out as the pipeline it runs:
+
+    sources (load)  ->  validate  ->  structure (site model)  ->  render  ->  writer
+
+with ``commands`` (build, check, clean, new, serve) on top and ``cli`` as the
+single entry point used by ``build.py``.
+"""
+
+__version__ = "0.1.0"

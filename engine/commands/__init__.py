@@ -1,0 +1,1 @@
+"""Sub-commands of ``build.py``; each module has ``add_parser`` and ``run``."""

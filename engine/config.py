@@ -1,0 +1,98 @@
+"""Site settings from ``data/site.yaml``, with defaults and command-line overrides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULT_DISCLAIMER = (
+    "This page gives general information only. It is not medical advice and does not "
+    "replace a consultation with a doctor, pharmacist or other qualified professional."
+)
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    credentials: str = ""
+    url: str = ""
+
+
+@dataclass
+class SiteConfig:
+    title: str = "Cramp Guide"
+    base_url: str = "/"
+    language: str = "en"
+    description: str = ""
+    disclaimer: str = DEFAULT_DISCLAIMER
+    author: Person = field(default_factory=lambda: Person("Editorial team"))
+    reviewer: Person = field(default_factory=lambda: Person("Editorial team"))
+    nav: list[dict[str, str]] = field(default_factory=list)
+    allow_raw_html: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def base_path(self) -> str:
+        """The path part of the base URL, always starting and ending with '/'."""
+        path = urlsplit(self.base_url).path or "/"
+        if not path.startswith("/"):
+            path = "/" + path
+        if not path.endswith("/"):
+            path += "/"
+        return path
+
+    @property
+    def origin(self) -> str:
+        """Scheme and host of the base URL ('' when the base URL is a bare path)."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+    def url(self, path: str) -> str:
+        """Site-relative path (``/calf-cramps/``) -> URL path under the base path."""
+        if not path.startswith("/"):
+            return path
+        return self.base_path + path.lstrip("/")
+
+    def absolute_url(self, path: str) -> str:
+        return self.origin + self.url(path)
+
+
+def normalise_base_url(value: str) -> str:
+    value = value.strip() or "/"
+    parts = urlsplit(value)
+    if parts.scheme and parts.netloc and not parts.path:
+        value += "/"
+    elif not value.endswith("/"):
+        value += "/"
+    return value
+
+
+def _person(value: Any, fallback: Person) -> Person:
+    if isinstance(value, dict) and value.get("name"):
+        return Person(str(value["name"]), str(value.get("credentials", "")), str(value.get("url", "")))
+    if isinstance(value, str) and value.strip():
+        return Person(value.strip())
+    return fallback
+
+
+KNOWN_KEYS = {"title", "base_url", "language", "description", "disclaimer", "author",
+              "reviewer", "nav", "allow_raw_html"}
+
+
+def config_from_data(data: dict[str, Any], base_url_override: str | None = None) -> SiteConfig:
+    """Build the settings; types were already checked by validation."""
+    default = SiteConfig()
+    config = SiteConfig(
+        title=str(data.get("title", default.title)),
+        base_url=normalise_base_url(str(base_url_override or data.get("base_url") or "/")),
+        language=str(data.get("language", default.language)),
+        description=str(data.get("description", "")),
+        disclaimer=str(data.get("disclaimer", default.disclaimer)),
+        author=_person(data.get("author"), default.author),
+        reviewer=_person(data.get("reviewer"), default.reviewer),
+        nav=list(data.get("nav") or []),
+        allow_raw_html=list(data.get("allow_raw_html") or []),
+        extra={k: v for k, v in data.items() if k not in KNOWN_KEYS},
+    )
+    return config

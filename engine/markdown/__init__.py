@@ -1,0 +1,1 @@
+"""Python-Markdown set-up and the project's own Markdown extensions."""

@@ -1,0 +1,64 @@
+"""One reused Python-Markdown instance per process, reset between pages.
+
+Building a ``Markdown`` object with its extensions costs far more than
+converting a short page, so the instance is made once and ``reset()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import markdown
+from markupsafe import Markup
+
+from .extensions import PageHooks, SiteExtension
+
+PAGE_EXTENSIONS = ["tables", "toc", "attr_list", "footnotes", "md_in_html", "smarty"]
+EXTENSION_CONFIG: dict[str, dict[str, Any]] = {
+    "toc": {"toc_depth": "2-3"},
+    "smarty": {"smart_angled_quotes": False},
+}
+
+
+@dataclass
+class RenderedMarkdown:
+    html: str
+    toc: list[dict[str, Any]] = field(default_factory=list)
+
+
+class MarkdownRenderer:
+    def __init__(self) -> None:
+        self.site_ext = SiteExtension()
+        self.page_md = markdown.Markdown(
+            extensions=[*PAGE_EXTENSIONS, self.site_ext],
+            extension_configs=EXTENSION_CONFIG, output_format="html")
+        # Data fields (an FAQ answer, a cause's explanation) get the light set:
+        # no headings, so no toc; rendered once per text and cached.
+        self.snippet_md = markdown.Markdown(extensions=["smarty"], output_format="html")
+        # Data values are text, never HTML: with the raw-HTML processors removed,
+        # a '<script>' typed into YAML comes out escaped as '&lt;script&gt;'.
+        self.snippet_md.preprocessors.deregister("html_block")
+        self.snippet_md.inlinePatterns.deregister("html")
+        self._snippets: dict[str, Markup] = {}
+
+    def page(self, text: str, hooks: PageHooks) -> RenderedMarkdown:
+        self.page_md.reset()
+        self.site_ext.holder.hooks = hooks
+        try:
+            html = self.page_md.convert(text)
+            toc = list(getattr(self.page_md, "toc_tokens", []))
+        finally:
+            self.site_ext.holder.hooks = None
+        return RenderedMarkdown(html, toc)
+
+    def snippet(self, text: Any, inline: bool = False) -> Markup:
+        key = ("i:" if inline else "b:") + str(text)
+        cached = self._snippets.get(key)
+        if cached is None:
+            self.snippet_md.reset()
+            html = self.snippet_md.convert(str(text))
+            if inline and html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+                html = html[3:-4]
+            cached = self._snippets[key] = Markup(html)
+        return cached

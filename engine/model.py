@@ -1,0 +1,67 @@
+"""Stage 3 - the site model: every page the build will write, before rendering."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import Person, SiteConfig
+from .datastore import DataStore, Record
+from .sources import SourcePage
+
+
+@dataclass
+class Crumb:
+    title: str
+    url: str
+
+
+@dataclass
+class Page:
+    """One output HTML page.
+
+    ``source`` is set for pages written in Markdown; ``record`` for pages
+    generated from a data record (one page per nutrient).
+    """
+
+    kind: str                      # article | page | home | nutrient | references ...
+    rel: str                       # the file that defines it, for messages
+    url: str                       # site-relative, e.g. "/calf-cramps/"
+    output: str                    # path inside output/, e.g. "calf-cramps/index.html"
+    title: str
+    template: str
+    description: str = ""
+    topic: str | None = None
+    nav_order: int = 1000
+    last_reviewed: dt.date | None = None
+    next_review: dt.date | None = None
+    author: Person | None = None
+    reviewer: Person | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    source: SourcePage | None = None
+    record: Record | None = None
+    breadcrumbs: list[Crumb] = field(default_factory=list)
+    #: pages rendered after all others because they summarise them
+    late: bool = False
+
+    @property
+    def is_article(self) -> bool:
+        return self.kind == "article"
+
+
+@dataclass
+class Site:
+    config: SiteConfig
+    data: DataStore
+    pages: list[Page]
+
+    def by_url(self, url: str) -> Page | None:
+        for page in self.pages:
+            if page.url == url:
+                return page
+        return None
+
+    @property
+    def articles(self) -> list[Page]:
+        return sorted((p for p in self.pages if p.is_article), key=lambda p: (p.nav_order, p.title))

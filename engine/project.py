@@ -1,0 +1,55 @@
+"""Where a project's folders are, and which of them the tool may never overwrite."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def static_dir(self) -> Path:
+        return self.root / "static"
+
+    @property
+    def schemas_dir(self) -> Path:
+        return self.root / "schemas"
+
+    @property
+    def site_file(self) -> Path:
+        return self.data_dir / "site.yaml"
+
+    @property
+    def default_output(self) -> Path:
+        return self.root / "output"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / ".cache"
+
+    def protected(self) -> list[Path]:
+        """Folders that must never be built into or deleted."""
+        return [self.root, self.content_dir, self.data_dir, self.templates_dir,
+                self.static_dir, self.schemas_dir, self.root / "tests", self.root / "engine"]
+
+    def rel(self, path: Path) -> str:
+        """Path as shown in messages: relative to the project root, with '/'."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()

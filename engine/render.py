@@ -1,0 +1,229 @@
+"""Stage 4 - render: Markdown and data through Jinja into HTML, page by page.
+
+Each page is rendered with a :class:`PageContext` that numbers its
+citations, renders the data blocks its Markdown places (``::: faqs``) and
+records what it used (templates, records, source file) so that later
+stages can rebuild only what a change affects.  Pages that summarise other
+pages (nutrient pages listing the articles that discuss them, the
+references page listing who cites what) are rendered in a second pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import jinja2
+from markupsafe import Markup
+
+from .citations import Citations, UnknownReference
+from .datastore import Record
+from .diagnostics import ContentError, Diagnostic
+from .markdown.renderer import MarkdownRenderer
+from .model import Page, Site
+from .project import Project
+from .tables import Table, build_table
+from .templates import TemplateDeps, make_env, template_diagnostic
+
+Dep = tuple[str, str]
+
+
+@dataclass
+class PageResult:
+    page: Page
+    html: str
+    deps: set[Dep] = field(default_factory=set)
+    shown: set[tuple[str, str]] = field(default_factory=set)
+    cited: list[str] = field(default_factory=list)
+
+
+def line_of(page: Page, needle: str) -> int:
+    """1-based line of the first occurrence of *needle* in the page source (0 if unknown)."""
+    src = page.source
+    if src is None:
+        return 0
+    for offset, text in enumerate(src.body.split("\n")):
+        if needle in text:
+            return src.body_line + offset
+    return 0
+
+
+class PageContext:
+    """Per-page state handed to the Markdown extensions and to the templates."""
+
+    def __init__(self, renderer: "SiteRenderer", page: Page):
+        self.renderer = renderer
+        self.page = page
+        self.site = renderer.site
+        self.citations = Citations(self.site.data)
+        self.deps: set[Dep] = set()
+        self.shown: set[tuple[str, str]] = set()
+        self.problems: list[Diagnostic] = []
+        if page.source is not None:
+            self.deps.add(("file", page.rel))
+
+    # -- hooks used by the Markdown extensions ---------------------------
+    def url(self, path: str) -> str:
+        return self.site.config.url(path)
+
+    def cite(self, ids: Iterable[str] | str | None) -> Markup:
+        if not ids:
+            return Markup("")
+        if isinstance(ids, str):
+            ids = [ids]
+        out = []
+        for rid in ids:
+            try:
+                out.append(self.citations.cite([rid]))
+            except UnknownReference:
+                self.problems.append(Diagnostic(
+                    self.page.rel, line_of(self.page, f"@{rid}") or line_of(self.page, str(rid)), 1, "error",
+                    f"unknown reference id '{rid}'", "references",
+                    "use an id from data/references.yaml"))
+        self.deps.add(("collection", "references"))
+        return Markup("").join(out)
+
+    def render_block(self, name: str, args: list[str]) -> str:
+        template_name = f"blocks/{name}.html"
+        line = line_of(self.page, f"::: {name}") or line_of(self.page, ":::")
+        try:
+            template = self.renderer.env.get_template(template_name)
+        except jinja2.TemplateNotFound:
+            blocks = self.renderer.block_names()
+            self.problems.append(Diagnostic(
+                self.page.rel, line, 1, "error", f"unknown block '::: {name}'", "",
+                "available blocks: " + ", ".join(blocks)))
+            return ""
+        self.deps.update(("template", t) for t in self.renderer.template_deps.of(template_name))
+        try:
+            return template.render(self.variables(args=args))
+        except (jinja2.TemplateError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            self.problems.append(template_diagnostic(
+                exc, self.renderer.project.templates_dir, "templates", self.page.rel, line))
+            return ""
+
+    # -- data access for templates (records what the page used) ----------
+    def records(self, collection: str, args: Iterable[str] = ()) -> list[dict[str, Any]]:
+        chosen = self.site.data.select(collection, args, self.page.topic)
+        self.deps.add(("collection", collection))
+        self._show(chosen)
+        return [r.data for r in chosen]
+
+    def record(self, collection: str, rid: str) -> dict[str, Any]:
+        found = self.site.data.get(collection, rid)
+        if found is None:
+            raise KeyError(f"no record '{rid}' in {collection}")
+        self.deps.add(("record", f"{collection}:{rid}"))
+        self._show([found])
+        return found.data
+
+    def comparison(self, cid: str) -> Table:
+        definition = self.site.data.get("comparisons", cid)
+        if definition is None:
+            raise KeyError(f"no comparison table '{cid}' in data/comparisons.yaml")
+        self.deps.add(("record", f"comparisons:{cid}"))
+        table = build_table(definition, self.site.data, self.cite, self.text)
+        self.deps.update(("record", f"{r.collection}:{r.id}") for r in table.records)
+        self._show(table.records)
+        return table
+
+    def text(self, value: Any) -> Markup:
+        return self.renderer.markdown.snippet("" if value is None else value, inline=True)
+
+    def markdown(self, value: Any) -> Markup:
+        return self.renderer.markdown.snippet("" if value is None else value)
+
+    def _show(self, records: list[Record]) -> None:
+        self.shown.update((r.collection, r.id) for r in records)
+
+    # -- second-pass listings --------------------------------------------
+    def pages_showing(self, collection: str, rid: str) -> list[Page]:
+        self.deps.add(("listing", f"{collection}:{rid}"))
+        return [r.page for r in self.renderer.first_pass if (collection, rid) in r.shown]
+
+    def citing_pages(self, rid: str) -> list[Page]:
+        self.deps.add(("listing", f"cites:{rid}"))
+        return [r.page for r in self.renderer.first_pass if rid in r.cited]
+
+    def variables(self, **extra: Any) -> dict[str, Any]:
+        return {
+            "site": self.site.config,
+            "page": self.page,
+            "pages": self.site.pages,
+            "articles": self.site.articles,
+            "data": self.site.data.plain(),
+            "url": self.url,
+            "asset": self.renderer.asset,
+            "cite": self.cite,
+            "citations": self.citations,
+            "records": self.records,
+            "record": self.record,
+            "comparison": self.comparison,
+            "text": self.text,
+            "markdown": self.markdown,
+            "pages_showing": self.pages_showing,
+            "citing_pages": self.citing_pages,
+            **extra,
+        }
+
+
+class SiteRenderer:
+    def __init__(self, project: Project, site: Site, assets: dict[str, str] | None = None):
+        self.project = project
+        self.site = site
+        self.env = make_env(project.templates_dir)
+        self.template_deps = TemplateDeps(self.env)
+        self.markdown = MarkdownRenderer()
+        self.assets = assets or {}
+        self.first_pass: list[PageResult] = []
+
+    def asset(self, path: str) -> str:
+        """URL of a file from static/ (its content-hashed name when hashing is on)."""
+        path = path.lstrip("/")
+        return self.site.config.url("/static/" + self.assets.get(path, path))
+
+    def block_names(self) -> list[str]:
+        return sorted(n[len("blocks/"):-len(".html")] for n in self.env.list_templates()
+                      if n.startswith("blocks/") and n.endswith(".html"))
+
+    def render_page(self, page: Page) -> tuple[PageResult | None, list[Diagnostic]]:
+        ctx = PageContext(self, page)
+        try:
+            template = self.env.get_template(page.template)
+            ctx.deps.update(("template", t) for t in self.template_deps.of(page.template))
+            content = Markup("")
+            toc: list[dict[str, Any]] = []
+            if page.source is not None:
+                rendered = self.markdown.page(page.source.body, ctx)
+                content, toc = Markup(rendered.html), rendered.toc
+            html = template.render(ctx.variables(content=content, toc=toc))
+        except jinja2.TemplateNotFound as exc:
+            line = page.source.meta.where(("template",))[0] if page.source else 0
+            return None, [template_diagnostic(exc, self.project.templates_dir, "templates", page.rel, line)]
+        except (jinja2.TemplateError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            return None, ctx.problems + [template_diagnostic(
+                exc, self.project.templates_dir, "templates", page.rel)]
+        if ctx.problems:
+            return None, ctx.problems
+        if not html.endswith("\n"):
+            html += "\n"
+        return PageResult(page, html, ctx.deps, ctx.shown, list(ctx.citations.entries)), []
+
+    def render(self, pages: list[Page] | None = None) -> list[PageResult]:
+        pages = self.site.pages if pages is None else pages
+        problems: list[Diagnostic] = []
+        results: list[PageResult] = []
+        for late in (False, True):
+            for page in pages:
+                if page.late != late:
+                    continue
+                result, found = self.render_page(page)
+                problems.extend(found)
+                if result is not None:
+                    results.append(result)
+            if not late:
+                self.first_pass = list(results)
+        if problems:
+            raise ContentError(problems)
+        results.sort(key=lambda r: r.page.output)
+        return results

@@ -1,0 +1,193 @@
+"""YAML loading that remembers where every value came from.
+
+PyYAML's ``safe_load`` throws positions away and quietly accepts duplicate
+keys (the last one wins).  Editors need both: a message that points at the
+line, and a loud complaint when a key is written twice.  So we let the
+(C, when available) composer build the node tree, which keeps marks, and
+construct plain Python values from it ourselves, recording the position of
+every key and value by its path (``("nutrients", 0, "food_sources")``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
+
+from .diagnostics import ContentError, Diagnostic
+
+try:  # libyaml is several times faster; fall back silently where it is absent
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on the wheel
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+#: Upper bound on nodes visited while expanding one document.  Aliases share
+#: nodes, so a "billion laughs" file is small on disk but huge when expanded;
+#: this cap keeps time and memory bounded.
+MAX_NODES = 200_000
+
+PathKey = tuple[Any, ...]
+
+
+@dataclass
+class YamlDoc:
+    """One parsed YAML document and the positions of its values."""
+
+    rel: str
+    data: Any
+    values: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
+        """Position of *path*, or of its nearest recorded ancestor."""
+        path = tuple(path)
+        while True:
+            table = self.keys if key and path in self.keys else self.values
+            if path in table:
+                return table[path]
+            if not path:
+                return (1, 1)
+            path = path[:-1]
+
+    def diag(self, path: PathKey, message: str, *, key: bool = False, hint: str = "",
+             severity: str = "error") -> Diagnostic:
+        line, col = self.where(path, key=key)
+        return Diagnostic(self.rel, line, col, severity, message, dotted(path), hint)
+
+
+def dotted(path: PathKey) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+class _Builder:
+    def __init__(self, rel: str, line_offset: int):
+        self.rel = rel
+        self.offset = line_offset
+        self.doc = YamlDoc(rel, None)
+        self.count = 0
+        self.scalars = SafeConstructor()
+        self.problems: list[Diagnostic] = []
+
+    def pos(self, node: yaml.Node) -> tuple[int, int]:
+        return (node.start_mark.line + 1 + self.offset, node.start_mark.column + 1)
+
+    def build(self, node: yaml.Node, path: PathKey) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            line, col = self.pos(node)
+            raise ContentError(Diagnostic(
+                self.rel, line, col, "error",
+                f"document expands to more than {MAX_NODES:,} values (too many nested aliases)",
+                dotted(path), "remove the '&anchor' / '*alias' chains; write the values out"))
+        self.doc.values.setdefault(path, self.pos(node))
+        if isinstance(node, yaml.MappingNode):
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    line, col = self.pos(key_node)
+                    self.problems.append(Diagnostic(
+                        self.rel, line, col, "error", "merge keys ('<<') are not supported",
+                        dotted(path), "write the fields out in full"))
+                    continue
+                if not isinstance(key_node, yaml.ScalarNode):
+                    line, col = self.pos(key_node)
+                    self.problems.append(Diagnostic(
+                        self.rel, line, col, "error", "a key must be plain text, not a list or mapping",
+                        dotted(path)))
+                    continue
+                key = self.scalar(key_node, path)
+                if not isinstance(key, (str, int, float, bool)) or key is None:
+                    key = str(key)
+                if key in result:
+                    line, col = self.pos(key_node)
+                    first = self.doc.keys.get(path + (key,), (0, 0))[0]
+                    self.problems.append(Diagnostic(
+                        self.rel, line, col, "error",
+                        f"duplicate key '{key}' (first written on line {first})",
+                        dotted(path + (key,)), "delete one of the two; YAML would silently keep only the last"))
+                    continue
+                self.doc.keys[path + (key,)] = self.pos(key_node)
+                result[key] = self.build(value_node, path + (key,))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        return self.scalar(node, path)
+
+    def scalar(self, node: yaml.Node, path: PathKey) -> Any:
+        try:
+            return self.scalars.construct_object(node, deep=True)
+        except (ConstructorError, ValueError, TypeError) as exc:
+            line, col = self.pos(node)
+            problem = getattr(exc, "problem", None) or str(exc)
+            self.problems.append(Diagnostic(
+                self.rel, line, col, "error", f"cannot read value: {problem}", dotted(path),
+                "put the value in quotes if it is meant as text"))
+            return None
+
+
+def _syntax_diag(rel: str, exc: yaml.YAMLError, text: str, line_offset: int) -> Diagnostic:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = (mark.line + 1 + line_offset) if mark else 1
+    col = (mark.column + 1) if mark else 1
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    hint = "check the indentation and that text containing ':' or '#' is in quotes"
+    source_line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+    if "\t" in source_line or "'\\t'" in str(problem):
+        problem = "a tab character is used for indentation"
+        hint = "YAML indentation must use spaces; replace the tab with spaces"
+    return Diagnostic(rel, line, col, "error", f"YAML syntax error: {problem}", "", hint)
+
+
+def decode(raw: bytes, rel: str) -> str:
+    """Decode UTF-8 (with or without BOM) or report the first bad byte's position."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise ContentError(Diagnostic(
+            rel, line, col, "error", f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", "",
+            "save the file with UTF-8 encoding")) from None
+
+
+def parse_yaml(text: str, rel: str, *, line_offset: int = 0, allow_empty: bool = False) -> YamlDoc:
+    """Parse *text*; raise :class:`ContentError` listing every problem found."""
+    if not text.strip():
+        if allow_empty:
+            return YamlDoc(rel, {})
+        raise ContentError(Diagnostic(rel, 1 + line_offset, 1, "error", "file is empty", "",
+                                      "add the expected fields, or delete the file"))
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.YAMLError as exc:
+        raise ContentError(_syntax_diag(rel, exc, text, line_offset)) from None
+    if len(nodes) != 1:
+        line = 1 + line_offset
+        if len(nodes) > 1 and nodes[1] is not None:
+            line = nodes[1].start_mark.line + 1 + line_offset
+        raise ContentError(Diagnostic(rel, line, 1, "error",
+                                      "expected exactly one YAML document", "",
+                                      "remove the extra '---' separator"))
+    if nodes[0] is None:
+        if allow_empty:
+            return YamlDoc(rel, {})
+        raise ContentError(Diagnostic(rel, 1 + line_offset, 1, "error", "file is empty", ""))
+    builder = _Builder(rel, line_offset)
+    builder.doc.data = builder.build(nodes[0], ())
+    if builder.problems:
+        raise ContentError(builder.problems)
+    return builder.doc
+
+
+def load_yaml_file(path: Path, rel: str) -> YamlDoc:
+    return parse_yaml(decode(path.read_bytes(), rel), rel)
