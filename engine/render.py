@@ -16,7 +16,7 @@ from typing import Any, Iterable
 import jinja2
 from markupsafe import Markup
 
-from .citations import Citations, UnknownReference
+from .citations import Citations
 from .datastore import Record
 from .diagnostics import ContentError, Diagnostic
 from .markdown.renderer import MarkdownRenderer
@@ -71,17 +71,17 @@ class PageContext:
             return Markup("")
         if isinstance(ids, str):
             ids = [ids]
-        out = []
-        for rid in ids:
-            try:
-                out.append(self.citations.cite([rid]))
-            except UnknownReference:
+        known = []
+        for rid in map(str, ids):
+            if self.site.data.get("references", rid) is None:
                 self.problems.append(Diagnostic(
-                    self.page.rel, line_of(self.page, f"@{rid}") or line_of(self.page, str(rid)), 1, "error",
+                    self.page.rel, line_of(self.page, f"@{rid}") or line_of(self.page, rid), 1, "error",
                     f"unknown reference id '{rid}'", "references",
                     "use an id from data/references.yaml"))
+            else:
+                known.append(rid)
         self.deps.add(("collection", "references"))
-        return Markup("").join(out)
+        return self.citations.cite(known)
 
     def render_block(self, name: str, args: list[str]) -> str:
         template_name = f"blocks/{name}.html"
@@ -130,8 +130,15 @@ class PageContext:
     def text(self, value: Any) -> Markup:
         return self.renderer.markdown.snippet("" if value is None else value, inline=True)
 
-    def markdown(self, value: Any) -> Markup:
-        return self.renderer.markdown.snippet("" if value is None else value)
+    def markdown(self, value: Any, refs: Iterable[str] | None = None) -> Markup:
+        """Block Markdown from a data field; *refs* are cited at the end of its last paragraph."""
+        html = self.renderer.markdown.snippet("" if value is None else value)
+        if refs:
+            marks = self.cite(refs)
+            if html.endswith("</p>"):
+                return Markup(html[:-4]) + marks + Markup("</p>")
+            return html + marks
+        return html
 
     def _show(self, records: list[Record]) -> None:
         self.shown.update((r.collection, r.id) for r in records)

@@ -40,32 +40,68 @@ class HookHolder:
     hooks: PageHooks | None = None
 
 
+CITE_TAG = "site-cite"
+DIRECTIVE_TAG = "site-directive"
+
+
 class CitationProcessor(InlineProcessor):
-    def __init__(self, pattern: str, holder: HookHolder, md: Markdown):
-        super().__init__(pattern, md)
-        self.holder = holder
+    """Marks ``[@id]`` in the tree; numbering happens later, in document order."""
 
     def handleMatch(self, m: re.Match[str], data: str):  # type: ignore[override]
-        assert self.holder.hooks is not None
-        html = self.holder.hooks.cite(parse_citation_ids(m.group(1)))
-        return self.md.htmlStash.store(html), m.start(0), m.end(0)
+        element = etree.Element(CITE_TAG)
+        element.set("ids", " ".join(parse_citation_ids(m.group(1))))
+        return element, m.start(0), m.end(0)
 
 
 class DirectiveProcessor(BlockProcessor):
-    def __init__(self, parser, holder: HookHolder):
-        super().__init__(parser)
-        self.holder = holder
-
     def test(self, parent: etree.Element, block: str) -> bool:
         return DIRECTIVE_RE.match(block.strip()) is not None
 
     def run(self, parent: etree.Element, blocks: list[str]) -> None:
-        block = blocks.pop(0).strip()
-        match = DIRECTIVE_RE.match(block)
-        assert match is not None and self.holder.hooks is not None
-        html = self.holder.hooks.render_block(match.group(1), match.group(2).split())
-        placeholder = etree.SubElement(parent, "p")
-        placeholder.text = self.parser.md.htmlStash.store(html)
+        match = DIRECTIVE_RE.match(blocks.pop(0).strip())
+        assert match is not None
+        element = etree.SubElement(parent, DIRECTIVE_TAG)
+        element.set("name", match.group(1))
+        element.set("args", " ".join(match.group(2).split()))
+
+
+class OrderedRenderProcessor(Treeprocessor):
+    """Renders citations and data blocks in reading order.
+
+    Block processors run before inline processors, so rendering either where
+    it is parsed would number a table's citations before the paragraph above
+    it.  Both are left as marker elements and resolved here, in one walk of
+    the finished tree, so citation numbers follow the order a reader meets them.
+    """
+
+    def __init__(self, md: Markdown, holder: HookHolder):
+        super().__init__(md)
+        self.holder = holder
+
+    def run(self, root: etree.Element) -> None:
+        hooks = self.holder.hooks
+        assert hooks is not None
+        parents = {child: parent for parent in root.iter() for child in parent}
+        for element in list(root.iter()):
+            if element.tag == DIRECTIVE_TAG:
+                html = hooks.render_block(element.get("name", ""), (element.get("args") or "").split())
+                element.tag = "p"
+                element.attrib.clear()
+                element.text = self.md.htmlStash.store(html)
+            elif element.tag == CITE_TAG:
+                html = hooks.cite((element.get("ids") or "").split())
+                _replace_with_text(parents[element], element, self.md.htmlStash.store(html))
+
+
+def _replace_with_text(parent: etree.Element, element: etree.Element, text: str) -> None:
+    index = list(parent).index(element)
+    text += element.tail or ""
+    if index == 0:
+        parent.text = (parent.text or "") + text
+    else:
+        previous = parent[index - 1]
+        previous.tail = (previous.tail or "") + text
+    parent.remove(element)
 
 
 class BaseUrlProcessor(Treeprocessor):
@@ -92,8 +128,9 @@ class SiteExtension(Extension):
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md: Markdown) -> None:
-        md.parser.blockprocessors.register(DirectiveProcessor(md.parser, self.holder), "site-directive", 105)
-        md.inlinePatterns.register(CitationProcessor(CITATION_RE, self.holder, md), "site-citation", 175)
+        md.parser.blockprocessors.register(DirectiveProcessor(md.parser), "site-directive", 105)
+        md.inlinePatterns.register(CitationProcessor(CITATION_RE, md), "site-citation", 175)
+        md.treeprocessors.register(OrderedRenderProcessor(md, self.holder), "site-ordered-render", 2)
         md.treeprocessors.register(BaseUrlProcessor(md, self.holder), "site-base-url", 1)
         md.registerExtension(self)
 
