@@ -1,0 +1,49 @@
+# Two commands on a fresh machine:  make build   and   make test
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+RUN    := $(BIN)/python build.py
+ARGS   ?=
+
+.PHONY: build test check serve clean deploy bench venv help
+
+help:
+	@echo "make build   - create .venv, install pinned dependencies, build the site into output/"
+	@echo "make test    - run the whole test suite"
+	@echo "make check   - validate content, data and templates (writes nothing)"
+	@echo "make serve   - live preview on http://127.0.0.1:8000/"
+	@echo "make clean   - delete output/ and the build cache"
+	@echo "make deploy  - strict build, checks, then publish (see README)"
+	@echo "make bench   - build benchmarks (COMPARE=1 to compare with other generators)"
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.runtime
+
+build: $(VENV)/.runtime
+	$(RUN) build $(ARGS)
+
+check: $(VENV)/.runtime
+	$(RUN) check $(ARGS)
+
+serve: $(VENV)/.runtime
+	$(RUN) serve $(ARGS)
+
+clean:
+	@if [ -x $(BIN)/python ]; then $(RUN) clean; else rm -rf output .cache; fi
+
+test: $(VENV)/.dev
+	$(BIN)/python -m pytest $(ARGS)
+
+deploy: $(VENV)/.dev
+	$(RUN) deploy $(ARGS)
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/run.py $(if $(COMPARE),--compare,) $(ARGS)
