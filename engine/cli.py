@@ -12,17 +12,19 @@ import traceback
 from pathlib import Path
 
 from . import __version__
+import importlib
+
 from .commands import build, check, clean, new
 from .console import Console
 from .diagnostics import ContentError, UsageError
 from .project import Project
 
 COMMANDS = [build, check, clean, new]
-try:  # serve arrives with the live-preview feature
-    from .commands import serve
-    COMMANDS.append(serve)
-except ImportError:  # pragma: no cover
-    pass
+for _optional in ("serve", "deploy"):  # present once those features are installed
+    try:
+        COMMANDS.append(importlib.import_module(f".commands.{_optional}", __package__))
+    except ModuleNotFoundError:  # pragma: no cover
+        pass
 
 
 def make_parser() -> argparse.ArgumentParser:

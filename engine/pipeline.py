@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import publish
 from .config import SiteConfig, config_from_data
 from .datastore import DataStore
 from .diagnostics import ContentError, Diagnostic, Report
@@ -80,6 +81,10 @@ def build(project: Project, out: Path, base_url: str | None = None, strict: bool
         for source, rel in static_files(project):
             staged.copy_file(source, rel)
             written += 1
+        for rel, data in publish.site_files(loaded, pages).items():
+            staged.write_bytes(rel, data)
+            written += 1
+        publish.after_write(loaded, staged.staging)
         staged.commit()
     except BaseException:
         staged.discard()

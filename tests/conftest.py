@@ -1,0 +1,56 @@
+"""Shared fixtures: real project folders on disk, and the real command line."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def make_project(dest: Path, fixture: str | None = "minimal") -> Path:
+    """A project folder: the real templates and static files plus fixture (or real) content and data."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("templates", "static", "schemas"):
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, dest / name)
+    source = FIXTURES / fixture if fixture else ROOT
+    for name in ("content", "data"):
+        shutil.copytree(source / name, dest / name)
+    return dest
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(root: Path, *args: str) -> Run:
+    """Run ``build.py`` as a user would, in a subprocess."""
+    proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "--root", str(root), *args],
+                          capture_output=True, text=True, timeout=120)
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A small fixture site (tests/fixtures/minimal) with the real templates."""
+    return make_project(tmp_path / "site")
+
+
+@pytest.fixture
+def real_site(tmp_path: Path) -> Path:
+    """A copy of the real site's content and data."""
+    return make_project(tmp_path / "real", fixture=None)
+
+
+def tree_bytes(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
