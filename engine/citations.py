@@ -54,9 +54,9 @@ class Citations:
             return Markup("")
         if isinstance(ids, str):
             ids = [ids]
+        added = sorted((self.add(str(rid)) for rid in dict.fromkeys(ids)), key=lambda pair: pair[0].number)
         links = []
-        for rid in ids:
-            entry, backlink = self.add(str(rid))
+        for entry, backlink in added:
             title = escape(entry.record.data.get("title", ""))
             links.append(
                 f'<a href="#{entry.anchor}" id="{backlink}" title="{title}">'
