@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 RUN    := $(BIN)/python build.py
 ARGS   ?=
 
-.PHONY: build test check serve clean deploy bench venv help
+.PHONY: build test check serve clean deploy bench venv help node-tools
 
 help:
 	@echo "make build   - create .venv, install pinned dependencies, build the site into output/"
@@ -39,7 +39,14 @@ serve: $(VENV)/.runtime
 clean:
 	@if [ -x $(BIN)/python ]; then $(RUN) clean; else rm -rf output .cache; fi
 
-test: $(VENV)/.dev
+# Pinned Node tools for the publish tests (axe-core, html-validate), from package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+node-tools: node_modules/.installed
+
+test: $(VENV)/.dev node_modules/.installed
 	$(BIN)/python -m pytest $(ARGS)
 
 deploy: $(VENV)/.dev
