@@ -8,7 +8,8 @@ import re
 import unicodedata
 
 from ..console import Console
-from ..diagnostics import UsageError
+from ..diagnostics import ContentError, UsageError
+from ..yamlsource import load_yaml_file
 from ..project import Project
 
 TEMPLATE = """---
@@ -28,7 +29,7 @@ Introduce the topic in two or three plain sentences.
 
 ## Nutrients and {topic} cramps
 
-Explain what the evidence shows, citing sources like this [@nhs-leg-cramps].
+Explain what the evidence shows, citing sources like this {example_citation}.
 
 ::: nutrients
 
@@ -55,6 +56,16 @@ def slugify(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+def first_reference_id(project: Project) -> str | None:
+    """An id that exists, so the scaffold builds as it is."""
+    path = project.data_dir / "references.yaml"
+    try:
+        refs = load_yaml_file(path, project.rel(path)).data.get("references") or []
+        return str(refs[0]["id"])
+    except (OSError, ContentError, AttributeError, LookupError, TypeError):
+        return None
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("new", help="create a new article from the standard outline",
                        description='Create content/<slug>.md, e.g.: build.py new article "Hand cramps"')
@@ -74,9 +85,12 @@ def run(args: argparse.Namespace, project: Project, console: Console) -> int:
         raise UsageError(f"{project.rel(target)} already exists; choose another title or --slug")
     today = dt.date.today()
     topic = args.topic or slug.split("-")[0]
+    example = first_reference_id(project)
+    example_citation = f"[@{example}]" if example else "(cite with the ids in data/references.yaml)"
     title_yaml = '"' + args.title.replace("\\", "\\\\").replace('"', '\\"') + '"'
     text = TEMPLATE.format(title_yaml=title_yaml, topic=topic, today=today.isoformat(),
-                           next_year=today.replace(year=today.year + 1).isoformat())
+                           next_year=(today + dt.timedelta(days=365)).isoformat(),
+                           example_citation=example_citation)
     project.content_dir.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     console.info(f"created {project.rel(target)}")

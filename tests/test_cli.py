@@ -1,0 +1,178 @@
+"""The command line as users run it: sub-commands, exit codes, output folders."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli, tree_bytes
+from engine.cli import main
+
+
+def cli(root: Path, *args: str) -> int:
+    return main(["--root", str(root), *args])
+
+
+@pytest.mark.parametrize("command", ["build", "check", "clean", "new"])
+def test_every_subcommand_has_help(command: str, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage:" in capsys.readouterr().out
+
+
+def test_unknown_command_is_a_usage_error(site: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli(site, "publish-everything")
+    assert exit_info.value.code == 2
+
+
+def test_build_writes_clean_urls(site: Path) -> None:
+    assert cli(site, "build", "-q") == 0
+    out = site / "output"
+    assert (out / "index.html").is_file()
+    assert (out / "calf-cramps" / "index.html").is_file()
+    assert (out / "nutrients" / "magnesium" / "index.html").is_file()
+    assert (out / "static" / "css" / "site.css").is_file() or any((out / "static" / "css").glob("site*.css"))
+
+
+def test_output_option_and_quiet(site: Path, tmp_path: Path, capsys) -> None:
+    target = tmp_path / "elsewhere"
+    assert cli(site, "build", "--output", str(target), "--quiet") == 0
+    assert (target / "calf-cramps" / "index.html").is_file()
+    assert capsys.readouterr().out == ""
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src") and value is not None:
+                self.urls.append(value)
+
+
+def internal_urls(folder: Path) -> list[tuple[str, str]]:
+    found = []
+    for page in folder.rglob("*.html"):
+        parser = Links()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for url in parser.urls:
+            if url.startswith(("#", "http://", "https://", "mailto:", "data:")):
+                continue
+            found.append((page.relative_to(folder).as_posix(), url))
+    return found
+
+
+def test_sub_path_base_url_prefixes_every_internal_link(site: Path) -> None:
+    assert cli(site, "build", "-q", "--base-url", "https://example.org/health/") == 0
+    urls = internal_urls(site / "output")
+    assert urls, "expected internal links"
+    bad = [(page, url) for page, url in urls if not url.startswith("/health/")]
+    assert bad == []
+    # the link written in Markdown as /calf-cramps/#key-points is rewritten too
+    calf = (site / "output" / "calf-cramps" / "index.html").read_text()
+    assert 'href="/health/calf-cramps/#key-points"' in calf
+
+
+def test_real_site_sub_path(real_site: Path) -> None:
+    assert run_cli(real_site, "build", "-q", "--base-url", "https://example.org/health/").code == 0
+    bad = [(p, u) for p, u in internal_urls(real_site / "output") if not u.startswith("/health/")]
+    assert bad == []
+
+
+def test_two_builds_are_byte_identical(site: Path, tmp_path: Path) -> None:
+    assert cli(site, "build", "-q", "--output", str(tmp_path / "a")) == 0
+    assert cli(site, "build", "-q", "--output", str(tmp_path / "b")) == 0
+    first, second = tree_bytes(tmp_path / "a"), tree_bytes(tmp_path / "b")
+    assert first == second
+    assert len(first) > 5
+
+
+def test_script_in_yaml_value_is_escaped(site: Path) -> None:
+    faqs = site / "data" / "faqs.yaml"
+    faqs.write_text(faqs.read_text().replace("Probably not for most people.",
+                                             "Probably <script>alert(1)</script> not."))
+    nutrients = site / "data" / "nutrients.yaml"
+    nutrients.write_text(nutrients.read_text().replace('"nuts"', '"nuts <img src=x onerror=alert(1)>"'))
+    assert cli(site, "build", "-q") == 0
+    calf = (site / "output" / "calf-cramps" / "index.html").read_text()
+    assert "<script>alert(1)</script>" not in calf
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in calf
+    assert "<img src=x" not in calf and "&lt;img src=x onerror=alert(1)&gt;" in calf
+
+
+def test_failed_build_leaves_previous_output_untouched(site: Path, capsys) -> None:
+    assert cli(site, "build", "-q") == 0
+    before = tree_bytes(site / "output")
+    # an error only the render stage can find: a template using an undefined variable
+    article = site / "templates" / "article.html"
+    article.write_text(article.read_text().replace("{% block body %}", "{% block body %}{{ no_such_thing }}", 1))
+    assert cli(site, "build") == 1
+    err = capsys.readouterr().err
+    assert "templates/article.html:" in err and "no_such_thing" in err
+    assert "Traceback" not in err
+    assert tree_bytes(site / "output") == before
+    assert not [p for p in site.iterdir() if ".staging-" in p.name or ".old-" in p.name]
+
+
+def test_content_error_exit_status_and_message(site: Path) -> None:
+    calf = site / "content" / "calf-cramps.md"
+    calf.write_text(calf.read_text().replace("[@ref-one]", "[@ref-nope]"))
+    result = run_cli(site, "build")
+    assert result.code == 1
+    assert re.search(r"content/calf-cramps\.md:8:\d+: error: unknown reference id 'ref-nope'", result.err)
+    assert "Traceback" not in result.err + result.out
+    assert not (site / "output").exists()
+
+
+def test_check_writes_nothing(site: Path) -> None:
+    result = run_cli(site, "check")
+    assert result.code == 0, result.err
+    assert "0 errors" in result.out
+    assert not (site / "output").exists()
+
+
+@pytest.mark.parametrize("target", [".", "content", "data", "templates"])
+def test_refuses_protected_output_folders(site: Path, target: str) -> None:
+    before = tree_bytes(site / "content")
+    assert cli(site, "build", "--output", str(site / target)) == 2
+    assert cli(site, "clean", "--output", str(site / target)) == 2
+    assert tree_bytes(site / "content") == before
+
+
+def test_refuses_folder_not_made_by_the_tool(site: Path, tmp_path: Path, capsys) -> None:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("do not delete")
+    assert cli(site, "build", "--output", str(precious)) == 2
+    assert cli(site, "clean", "--output", str(precious)) == 2
+    assert (precious / "thesis.txt").read_text() == "do not delete"
+    assert "not made by this tool" in capsys.readouterr().err
+
+
+def test_clean_removes_output(site: Path) -> None:
+    assert cli(site, "build", "-q") == 0
+    assert cli(site, "clean", "-q") == 0
+    assert not (site / "output").exists()
+    assert cli(site, "clean", "-q") == 0  # nothing to remove is fine
+
+
+def test_new_article_scaffold_builds(real_site: Path) -> None:
+    assert cli(real_site, "new", "article", "Hand cramps", "-q") == 0
+    created = real_site / "content" / "hand-cramps.md"
+    text = created.read_text()
+    assert text.startswith("---\ntitle: \"Hand cramps\"\n")
+    assert "topic: hand" in text
+    assert cli(real_site, "new", "article", "Hand cramps") == 2  # exists already
+    assert run_cli(real_site, "build", "-q").code == 0
+    assert (real_site / "output" / "hand-cramps" / "index.html").is_file()
+
+
+def test_new_article_rejects_unusable_title(site: Path) -> None:
+    assert cli(site, "new", "article", "!!!") == 2
