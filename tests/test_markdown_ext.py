@@ -1,0 +1,85 @@
+"""The project's Python-Markdown extensions, with a real site's data and templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.diagnostics import ContentError
+from engine.pipeline import load_site
+from engine.project import Project
+from engine.render import SiteRenderer
+
+
+def render(site: Path, body: str) -> str:
+    article = site / "content" / "calf-cramps.md"
+    head = article.read_text().split("---", 2)
+    article.write_text("---" + head[1] + "---\n" + body)
+    project = Project(site)
+    loaded = load_site(project)
+    results = SiteRenderer(project, loaded.site).render()
+    return next(r.html for r in results if r.page.url == "/calf-cramps/")
+
+
+def test_citations_are_numbered_in_reading_order(site: Path) -> None:
+    html = render(site, "Intro [@ref-two].\n\n::: comparison fixture-table\n\nLater [@ref-one].\n")
+    # ref-two is met first (intro), so it is [1]; the table cites ref-one next
+    assert html.index('href="#ref-1" id="cite-1-1"') < html.index('id="cite-2-1"')
+    assert '<li id="ref-1">' in html and '<li id="ref-2">' in html
+    intro = html[html.index("Intro"):html.index("</p>", html.index("Intro"))]
+    assert 'href="#ref-1"' in intro
+
+
+def test_citation_group_and_backlinks(site: Path) -> None:
+    html = render(site, "One [@ref-one; @ref-two]. Again [@ref-one].\n")
+    assert html.count('href="#ref-1"') == 2
+    assert 'href="#cite-1-1"' in html and 'href="#cite-1-2"' in html  # two back-links for ref 1
+    assert '<span class="visually-hidden">reference </span>1</a>, <a href="#ref-2"' in html
+
+
+def test_citation_syntax_inside_code_is_left_alone(site: Path) -> None:
+    html = render(site, "Write `[@ref-one]` to cite.\n\n```\n[@ref-nope]\n```\n")
+    assert "<code>[@ref-one]</code>" in html
+    assert "references-heading" not in html  # nothing was cited
+
+
+def test_directive_places_data_inside_the_flow(site: Path) -> None:
+    html = render(site, "Before.\n\n::: faqs\n\nAfter.\n")
+    before, faq, after = html.index("Before."), html.index("Does magnesium help?"), html.index("After.")
+    assert before < faq < after
+    assert "<details" in html and "<summary>Does magnesium help?</summary>" in html
+
+
+def test_directive_inside_fenced_code_is_not_run(site: Path) -> None:
+    html = render(site, "```\n::: faqs\n```\n")
+    assert "::: faqs" in html and "<details" not in html
+
+
+def test_unknown_directive_is_reported_with_line(site: Path) -> None:
+    with pytest.raises(ContentError) as info:
+        render(site, "Text.\n\n::: fqas\n")
+    message = str(info.value)
+    assert "content/calf-cramps.md:" in message and "unknown block '::: fqas'" in message
+    assert "did you mean 'faqs'" in message
+
+
+def test_standard_extensions_are_on(site: Path) -> None:
+    html = render(site, "## A heading\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nNote[^1] \"quoted\"\n\n"
+                        "[^1]: The footnote.\n\n<div markdown=\"1\">*inner*</div>\n\n"
+                        "Para\n{: #custom-id }\n")
+    assert '<h2 id="a-heading">A heading</h2>' in html
+    assert "<table>" in html and "<td>1</td>" in html
+    assert 'class="footnote"' in html
+    assert "&ldquo;quoted&rdquo;" in html
+    assert "<em>inner</em>" in html
+    assert 'id="custom-id"' in html
+
+
+def test_instance_is_reset_between_pages(site: Path) -> None:
+    project = Project(site)
+    loaded = load_site(project)
+    renderer = SiteRenderer(project, loaded.site)
+    first = renderer.render()
+    second = renderer.render()
+    assert [r.html for r in first] == [r.html for r in second]
