@@ -27,7 +27,11 @@ except ImportError:  # pragma: no cover - depends on the wheel
 #: Upper bound on nodes visited while expanding one document.  Aliases share
 #: nodes, so a "billion laughs" file is small on disk but huge when expanded;
 #: this cap keeps time and memory bounded.
-MAX_NODES = 200_000
+MAX_NODES = 50_000
+#: Deepest nesting of lists/mappings accepted.  libyaml's composer recurses in
+#: C and crashes the interpreter on very deep input ("[[[[..."), so depth is
+#: measured on the event stream (iteratively) before composing.
+MAX_DEPTH = 64
 
 PathKey = tuple[Any, ...]
 
@@ -82,6 +86,12 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: PathKey) -> Any:
         self.count += 1
+        if len(path) > MAX_DEPTH:  # also stops a recursive alias ('&a [*a]')
+            line, col = self.pos(node)
+            raise ContentError(Diagnostic(
+                self.rel, line, col, "error",
+                f"values are nested more than {MAX_DEPTH} levels deep (or an alias refers to itself)",
+                "", "flatten the structure; remove '*alias' references to an enclosing '&anchor'"))
         if self.count > MAX_NODES:
             line, col = self.pos(node)
             raise ContentError(Diagnostic(
@@ -128,6 +138,11 @@ class _Builder:
         except (ConstructorError, ValueError, TypeError) as exc:
             line, col = self.pos(node)
             problem = getattr(exc, "problem", None) or str(exc)
+            if node.tag == "tag:yaml.org,2002:timestamp":
+                self.problems.append(Diagnostic(
+                    self.rel, line, col, "error", f"'{node.value}' is not a real date ({problem})",
+                    dotted(path), "write dates as YYYY-MM-DD, e.g. 2026-11-01"))
+                return None
             self.problems.append(Diagnostic(
                 self.rel, line, col, "error", f"cannot read value: {problem}", dotted(path),
                 "put the value in quotes if it is meant as text"))
@@ -135,8 +150,16 @@ class _Builder:
 
 
 def _syntax_diag(rel: str, exc: yaml.YAMLError, text: str, line_offset: int) -> Diagnostic:
+    if isinstance(exc, yaml.reader.ReaderError):  # a control character; it has no mark
+        before = text[: max(exc.position, 0)]
+        line = before.count("\n") + 1 + line_offset
+        col = exc.position - (before.rfind("\n") + 1) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        return Diagnostic(rel, line, col, "error",
+                          f"YAML cannot contain the control character U+{ord(char):04X}", "",
+                          "delete the invisible character (it often comes from copying and pasting)")
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line = (mark.line + 1 + line_offset) if mark else 1
+    line = (mark.line + 1 + line_offset) if mark else 1 + line_offset
     col = (mark.column + 1) if mark else 1
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     hint = "check the indentation and that text containing ':' or '#' is in quotes"
@@ -160,6 +183,24 @@ def decode(raw: bytes, rel: str) -> str:
             "save the file with UTF-8 encoding")) from None
 
 
+def _check_depth(text: str, rel: str, line_offset: int) -> None:
+    """Reject nesting deeper than MAX_DEPTH before libyaml's recursive composer sees it."""
+    if text.count("[") + text.count("{") + text.count(":") + text.count("-") <= MAX_DEPTH:
+        return
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise ContentError(Diagnostic(
+                    rel, mark.line + 1 + line_offset, mark.column + 1, "error",
+                    f"values are nested more than {MAX_DEPTH} levels deep", "",
+                    "flatten the structure"))
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
 def parse_yaml(text: str, rel: str, *, line_offset: int = 0, allow_empty: bool = False) -> YamlDoc:
     """Parse *text*; raise :class:`ContentError` listing every problem found."""
     if not text.strip():
@@ -168,6 +209,7 @@ def parse_yaml(text: str, rel: str, *, line_offset: int = 0, allow_empty: bool =
         raise ContentError(Diagnostic(rel, 1 + line_offset, 1, "error", "file is empty", "",
                                       "add the expected fields, or delete the file"))
     try:
+        _check_depth(text, rel, line_offset)
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.YAMLError as exc:
         raise ContentError(_syntax_diag(rel, exc, text, line_offset)) from None
