@@ -1,0 +1,439 @@
+"""The live-preview server behind ``build.py serve``.
+
+One tornado IOLoop serves ``output/`` over HTTP and livereload's websocket
+protocol on ``/livereload``.  A :class:`~engine.serve.watcher.SourceWatcher`
+is scanned every ``interval`` seconds; once no new change has been seen for
+``debounce`` seconds the changed paths go to the :class:`IncrementalBuilder`
+on a worker thread, so the server keeps answering during a rebuild.  A save
+that lands during a rebuild queues another one: the last save always wins.
+
+"Never lie": HTML requests wait until pending rebuilds are done, every page
+carries the version (hash) it was served with and the browser reports it
+when it connects, so a page that was rebuilt in between is reloaded at once.
+A failed build leaves output/ untouched (the last good pages stay served) and
+the error text, exactly as the command line prints it, goes to every open page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import errno
+import hashlib
+import json
+import mimetypes
+import os
+import re
+import signal
+import time
+import webbrowser
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from livereload.handlers import LiveReloadHandler
+from tornado import web
+from tornado.escape import json_decode
+from tornado.httpserver import HTTPServer
+from tornado.ioloop import IOLoop, PeriodicCallback
+from tornado.netutil import bind_sockets
+
+from ..config import config_from_data
+from ..console import Console
+from ..diagnostics import ContentError, Diagnostic, UsageError
+from ..incremental import IncrementalBuilder, RebuildResult
+from ..project import Project
+from ..yamlsource import load_yaml_file
+from .watcher import DELETED, Change, SourceWatcher
+
+CLIENT_JS = Path(__file__).with_name("client.js")
+CLIENT_URL = "/__serve__/client.js"
+STATUS_URL = "/__serve__/status.json"
+PROTOCOL = "http://livereload.com/protocols/official-7"
+HEAD_END = re.compile(rb"</head\s*>", re.I)
+BODY_END = re.compile(rb"</body\s*>", re.I)
+
+
+def base_path_of(project: Project, override: str | None) -> str:
+    """The URL path the site lives under (``/`` or e.g. ``/health/``)."""
+    data: Any = {}
+    if project.site_file.is_file():
+        try:
+            data = load_yaml_file(project.site_file, project.rel(project.site_file)).data
+        except (ContentError, OSError):
+            data = {}
+    return config_from_data(data if isinstance(data, dict) else {}, override).base_path
+
+
+def file_version(path: Path) -> str:
+    try:
+        return hashlib.blake2b(path.read_bytes(), digest_size=8).hexdigest()
+    except OSError:
+        return "missing"
+
+
+def inject(html: bytes, tag: bytes) -> bytes:
+    for pattern in (HEAD_END, BODY_END):
+        match = pattern.search(html)
+        if match:
+            return html[:match.start()] + tag + html[match.start():]
+    return html + tag
+
+
+def describe(changes: list[Change], project: Project, limit: int = 3) -> str:
+    words = [f"{project.rel(c.path)} {c.kind}" for c in changes[:limit]]
+    if len(changes) > limit:
+        words.append(f"and {len(changes) - limit} more")
+    return ", ".join(words) if words else "start-up"
+
+
+@dataclass
+class Target:
+    """What a request path maps to inside output/."""
+
+    status: int                     # 200, 301 (redirect) or 404
+    rel: str = ""                   # the requested file, inside output/ ("calf-cramps/index.html")
+    file: Path | None = None        # the file to send (404.html for a missing page)
+    location: str = ""              # for redirects
+
+
+@dataclass
+class BuildState:
+    ok: bool = True
+    errors: list[str] = field(default_factory=list)
+    generation: int = 0
+    building: bool = False
+    last_result: RebuildResult | None = None
+
+
+class Preview:
+    """Watches the sources, rebuilds, serves output/ and tells the browsers."""
+
+    def __init__(self, project: Project, out: Path, console: Console, base_url: str | None = None,
+                 host: str = "127.0.0.1", port: int = 8000, interval: float = 0.02,
+                 debounce: float = 0.05):
+        self.project = project
+        self.out = out
+        self.console = console
+        self.base_url = base_url
+        self.host = host
+        self.port = port
+        self.interval = interval
+        self.debounce = debounce
+        self.builder = IncrementalBuilder(project, out, base_url=base_url)
+        self.base_path = base_path_of(project, base_url)
+        self.state = BuildState()
+        self.pending: dict[Path, Change] = {}
+        self.last_change = 0.0
+        self.first_change = 0.0
+        self.executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="rebuild")
+        self.watcher = SourceWatcher([project.content_dir, project.data_dir, project.templates_dir,
+                                      project.static_dir, project.schemas_dir, project.site_file])
+        self._settled: asyncio.Event | None = None
+        self.sockets: list = []
+        self.loop: IOLoop | None = None
+
+    # -- start-up -------------------------------------------------------------
+    def bind(self) -> None:
+        try:
+            self.sockets = bind_sockets(self.port, address=self.host)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise UsageError(f"port {self.port} on {self.host} is already in use (is another "
+                                 f"preview running?); stop it or choose another port with --port") from None
+            if exc.errno == errno.EACCES:
+                raise UsageError(f"not allowed to use port {self.port}; choose a port above 1023 "
+                                 f"with --port") from None
+            raise UsageError(f"cannot listen on {self.host}:{self.port}: {exc.strerror}") from None
+        self.port = self.sockets[0].getsockname()[1]
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{self.base_path}"
+
+    def initial_build(self) -> None:
+        self._finish_build([], *self._run_build(None))
+
+    def run(self, open_browser: bool = False) -> None:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        self.loop = IOLoop.current()
+        self._settled = asyncio.Event()
+        self._settled.set()
+        app = make_app(self)
+        server = HTTPServer(app, xheaders=False)
+        server.add_sockets(self.sockets)
+        poller = PeriodicCallback(self._poll, self.interval * 1000)
+        poller.start()
+        stopping = lambda *_: self.loop.add_callback_from_signal(self.loop.stop)  # noqa: E731
+        signal.signal(signal.SIGTERM, stopping)
+        self.console.info(f"Serving {self.url}  (watching content/, data/, templates/, static/, "
+                          f"schemas/; Ctrl+C to stop)")
+        if open_browser:
+            self.loop.add_callback(lambda: webbrowser.open(self.url))
+        try:
+            self.loop.start()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            poller.stop()
+            server.stop()
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.console.info("stopped")
+
+    # -- watching and rebuilding ----------------------------------------------
+    def _poll(self) -> None:
+        now = time.monotonic()
+        changes = self.watcher.scan()
+        if changes:
+            if not self.pending:
+                self.first_change = now
+            for change in changes:
+                earlier = self.pending.get(change.path)
+                if earlier is not None and earlier.kind == "added" and change.kind != DELETED:
+                    change = earlier
+                self.pending[change.path] = change
+            self.last_change = now
+            self._settled.clear()
+        if (self.pending and not self.state.building
+                and (now - self.last_change >= self.debounce or now - self.first_change >= 1.0)):
+            self._start_build()
+
+    def _start_build(self) -> None:
+        batch = sorted(self.pending.values(), key=lambda c: str(c.path))
+        self.pending = {}
+        self.state.building = True
+        self._settled.clear()
+        future = self.executor.submit(self._run_build, {c.path for c in batch})
+        self.loop.add_future(future, lambda f: self._finish_build(batch, *f.result()))
+
+    def _run_build(self, changed: set[Path] | None) -> tuple[str, Any, float]:
+        """On the worker thread: never raises."""
+        started = time.perf_counter()
+        try:
+            outcome: tuple[str, Any] = ("ok", self.builder.rebuild(changed))
+        except ContentError as exc:
+            outcome = ("error", exc.diagnostics)
+        except UsageError as exc:
+            outcome = ("error", [Diagnostic("build.py serve", 0, 0, "error", str(exc))])
+        except Exception as exc:  # a bug in the tool: keep serving, say so
+            outcome = ("error", [Diagnostic("build.py serve", 0, 0, "error",
+                                            f"internal error: {type(exc).__name__}: {exc}")])
+        return outcome[0], outcome[1], time.perf_counter() - started
+
+    def _finish_build(self, batch: list[Change], kind: str, value: Any, seconds: float) -> None:
+        state = self.state
+        state.building = False
+        stamp = time.strftime("%H:%M:%S")
+        what = describe(batch, self.project)
+        was_ok = state.ok
+        if kind == "ok":
+            result: RebuildResult = value
+            state.ok, state.errors, state.last_result = True, [], result
+            state.generation += 1
+            if not batch or any(c.path == self.project.site_file for c in batch):
+                self.base_path = base_path_of(self.project, self.base_url)
+            self.console.diagnostics(result.warnings)
+            written = len(result.changed_outputs) + len(result.removed_outputs)
+            fixed = "" if was_ok else " (errors fixed)"
+            self.console.info(f"{stamp} {what} -> {result.pages_rendered} pages rebuilt, "
+                              f"{written} written in {seconds * 1000:.0f} ms{fixed}")
+            self._notify(result)
+        else:
+            diagnostics: list[Diagnostic] = value
+            state.ok = False
+            state.errors = [d.format() for d in diagnostics if d.is_error] or \
+                [d.format() for d in diagnostics]
+            count = len([d for d in diagnostics if d.is_error])
+            self.console.info(f"{stamp} {what} -> build failed with {count} error"
+                              f"{'s' if count != 1 else ''}; still serving the last good pages")
+            self.console.diagnostics(diagnostics)
+        self._broadcast_status()
+        if not self.pending and self._settled is not None:
+            self._settled.set()
+
+    async def settled(self, timeout: float = 15.0) -> None:
+        """Wait until no rebuild is running or queued (bounded, so a hang never blocks serving)."""
+        if self._settled is None or self._settled.is_set():
+            return
+        try:
+            await asyncio.wait_for(self._settled.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+
+    # -- telling the browsers -------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        return {"command": "status", "ok": self.state.ok, "errors": self.state.errors,
+                "generation": self.state.generation, "building": self.state.building,
+                "base_path": self.base_path}
+
+    def _broadcast_status(self) -> None:
+        message = self.status()
+        for waiter in list(LiveReloadHandler.waiters):
+            waiter.send_message(message)
+
+    def _notify(self, result: RebuildResult) -> None:
+        touched = set(result.changed_outputs) | set(result.removed_outputs)
+        if not touched:
+            return
+        styles = sorted(p for p in touched if p.endswith(".css"))
+        scripts = any(p.endswith(".js") for p in touched)
+        for waiter in list(LiveReloadHandler.waiters):
+            deps = getattr(waiter, "deps", set())
+            if scripts or deps & touched:
+                waiter.send_reload(waiter.page_path)
+            else:
+                for rel in styles:
+                    waiter.send_reload(self.base_path + rel)
+
+    # -- mapping URLs to files ------------------------------------------------
+    def resolve(self, raw_path: str) -> Target:
+        """Map a request path (still %-encoded) to a file inside output/, refusing anything else."""
+        decoded = unquote(raw_path)
+        if (not raw_path.startswith("/") or "\\" in decoded or "\x00" in decoded
+                or "//" in decoded or any(seg in (".", "..") for seg in decoded.split("/"))
+                or any(seg in (".", "..") for seg in raw_path.split("/"))):
+            return self._missing("")
+        base = self.base_path
+        if not decoded.startswith(base):
+            if decoded in ("/", base.rstrip("/")):
+                return Target(301, location=base)
+            return self._missing("")
+        rest = decoded[len(base):]
+        out = self.out.resolve()
+        target = (out / rest) if rest else out
+        try:
+            real = target.resolve()
+            real.relative_to(out)
+        except (ValueError, OSError):
+            return self._missing("")
+        if real.is_dir():
+            if not raw_path.endswith("/"):
+                return Target(301, location=raw_path + "/")
+            real = real / "index.html"
+            rest = (rest + "index.html") if rest else "index.html"
+        if real.is_file():
+            return Target(200, rest, real)
+        return self._missing(rest)
+
+    def _missing(self, rel: str) -> Target:
+        page = self.out / "404.html"
+        return Target(404, rel, page if page.is_file() else None)
+
+    def deps_of(self, url: str) -> tuple[str, set[str], str]:
+        """For a page open in a browser: (its URL path, the output files it shows, their version)."""
+        path = urlsplit(url).path or "/"
+        target = self.resolve(path)
+        deps = {target.rel} if target.rel else set()
+        if target.status == 404:
+            deps.add("404.html")
+        version = file_version(target.file) if target.file else "missing"
+        return path, deps, version
+
+
+class PreviewSocket(LiveReloadHandler):
+    """livereload's websocket, but each browser only hears about its own page."""
+
+    preview: Preview
+
+    def initialize(self, preview: Preview) -> None:
+        self.preview = preview
+        self.page_path = "/"
+        self.deps: set[str] = set()
+
+    def check_origin(self, origin: str) -> bool:
+        return urlsplit(origin).netloc == self.request.host
+
+    def send_reload(self, path: str) -> None:
+        self.send_message({"command": "reload", "path": path, "liveCSS": True, "liveImg": True})
+
+    def on_message(self, message: str | bytes) -> None:
+        try:
+            msg = json_decode(message)
+        except ValueError:
+            return
+        if not isinstance(msg, dict):
+            return
+        if msg.get("command") == "hello":
+            self.send_message({"command": "hello", "protocols": [PROTOCOL], "serverName": "cramp-guide"})
+        elif msg.get("command") == "info":
+            self.page_path, self.deps, version = self.preview.deps_of(str(msg.get("url", "")))
+            LiveReloadHandler.waiters.add(self)
+            self.send_message(self.preview.status())
+            if msg.get("version") and msg["version"] != version:  # rebuilt since it was served
+                self.send_reload(self.page_path)
+
+
+class ClientHandler(web.RequestHandler):
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/javascript; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.write(CLIENT_JS.read_bytes())
+
+
+class StatusHandler(web.RequestHandler):
+    def initialize(self, preview: Preview) -> None:
+        self.preview = preview
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+        self.write(json.dumps(self.preview.status()))
+
+
+class SiteHandler(web.RequestHandler):
+    """Files from output/ only; HTML gets the preview client (in the response, never on disk)."""
+
+    def initialize(self, preview: Preview) -> None:
+        self.preview = preview
+
+    def set_default_headers(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.clear_header("Server")
+
+    async def get(self) -> None:
+        await self.preview.settled()
+        target = self.preview.resolve(self.request.path)
+        if target.status == 301:
+            self.redirect(target.location, permanent=False)
+            return
+        self.set_status(target.status)
+        if target.file is None:
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            self.write(b"404 Not Found\n")
+            return
+        try:
+            data = target.file.read_bytes()
+        except OSError:
+            self.set_status(404)
+            self.write(b"404 Not Found\n")
+            return
+        ctype, encoding = mimetypes.guess_type(target.file.name)
+        ctype = ctype or "application/octet-stream"
+        if ctype.startswith("text/") or ctype in ("application/javascript", "application/json",
+                                                   "image/svg+xml", "application/xml"):
+            ctype += "; charset=utf-8"
+        if encoding:
+            self.set_header("Content-Encoding", encoding)
+        if ctype.startswith("text/html"):
+            version = hashlib.blake2b(data, digest_size=8).hexdigest()
+            tag = f'<script src="{CLIENT_URL}" data-version="{version}"></script>'.encode()
+            data = inject(data, tag)
+        self.set_header("Content-Type", ctype)
+        self.write(data)
+
+    head = get
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(f"{status_code} {self._reason}\n")
+
+
+def make_app(preview: Preview) -> web.Application:
+    return web.Application([
+        (r"/livereload", PreviewSocket, {"preview": preview}),
+        (re.escape(CLIENT_URL), ClientHandler),
+        (re.escape(STATUS_URL), StatusHandler, {"preview": preview}),
+        (r".*", SiteHandler, {"preview": preview}),
+    ], compress_response=False)
