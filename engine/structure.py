@@ -60,7 +60,10 @@ def page_from_source(src: SourcePage, config: SiteConfig) -> Page:
         title=str(meta.get("title", "")), template=template,
         description=str(meta.get("description", "")), topic=str(topic) if topic else None,
         nav_order=int(meta.get("nav_order", 1000)),
-        last_reviewed=as_date(meta.get("last_reviewed")), next_review=as_date(meta.get("next_review")),
+        # Pages without their own dates (data summaries) fall back to site.yaml's page defaults.
+        last_reviewed=as_date(meta.get("last_reviewed") or config.extra.get("pages_last_reviewed")),
+        next_review=as_date(meta.get("next_review") or (
+            None if meta.get("last_reviewed") else config.extra.get("pages_next_review"))),
         author=_person(meta.get("author"), config.author),
         reviewer=_person(meta.get("reviewer"), config.reviewer),
         meta=meta, source=src, late=template in LATE_TEMPLATES,

@@ -1,0 +1,163 @@
+"""Structured data (schema.org JSON-LD) for one page, built from the same data as the page.
+
+Templates call ``{{ jsonld() }}`` at the end of ``<body>`` (after the body and
+the reference list rendered, so every citation of the page is known).  The
+graph is built as Python dicts and serialised with :func:`json.dumps`; ``<``,
+``>`` and ``&`` are escaped as ``\\u003c`` etc. so no value can close the
+``<script>`` element.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+AUDIENCE = {"@type": "MedicalAudience", "audienceType": "Patient"}
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+def plain_text(fragment: str) -> str:
+    """Visible text of an HTML fragment, whitespace collapsed."""
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", str(fragment)))).strip()
+
+
+def dumps(value: Any) -> str:
+    """JSON safe to place inside ``<script>``: no ``</``, ``<!--`` or ``]]>`` can appear."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def person(p: Any) -> dict[str, Any] | None:
+    if p is None or not getattr(p, "name", ""):
+        return None
+    kind = "Organization" if any(w in p.name.lower() for w in ("team", "editor", "board")) else "Person"
+    node: dict[str, Any] = {"@type": kind, "name": p.name}
+    if getattr(p, "credentials", "") and kind == "Person":
+        node["honorificSuffix"] = p.credentials
+    if getattr(p, "url", ""):
+        node["url"] = p.url
+    return node
+
+
+def citation(record: dict[str, Any]) -> dict[str, Any]:
+    node: dict[str, Any] = {"@type": "CreativeWork", "name": str(record.get("title", ""))}
+    if record.get("url"):
+        node["url"] = str(record["url"])
+    if record.get("authors"):
+        node["author"] = str(record["authors"])
+    if record.get("publisher"):
+        node["publisher"] = {"@type": "Organization", "name": str(record["publisher"])}
+    if record.get("year"):
+        node["datePublished"] = str(record["year"])
+    if record.get("doi"):
+        node["sameAs"] = f"https://doi.org/{record['doi']}"
+    return node
+
+
+def breadcrumb_list(page: Any, config: Any) -> dict[str, Any] | None:
+    if not page.breadcrumbs:
+        return None
+    return {"@type": "BreadcrumbList", "itemListElement": [
+        {"@type": "ListItem", "position": i, "name": crumb.title, "item": config.absolute_url(crumb.url)}
+        for i, crumb in enumerate(page.breadcrumbs, 1)]}
+
+
+def faq_page(ctx: Any) -> dict[str, Any] | None:
+    """The FAQs the page shows, with answers rendered exactly as the visible text (minus citation marks)."""
+    shown = {rid for collection, rid in ctx.shown if collection == "faqs"}
+    if not shown:
+        return None
+    entities = []
+    for record in ctx.site.data.collection("faqs"):
+        if record.id not in shown:
+            continue
+        q = record.data
+        answer = plain_text(ctx.renderer.markdown.snippet(q.get("answer", "")))
+        entities.append({"@type": "Question", "name": str(q.get("question", "")),
+                         "acceptedAnswer": {"@type": "Answer", "text": answer}})
+    return {"@type": "FAQPage", "mainEntity": entities}
+
+
+def about(ctx: Any) -> dict[str, Any] | None:
+    page = ctx.page
+    if page.kind == "article":
+        name = str(page.meta.get("condition") or page.title)
+        node = {"@type": "MedicalCondition", "name": name}
+        if page.topic:
+            node["associatedAnatomy"] = {"@type": "AnatomicalStructure", "name": page.topic}
+        return node
+    if page.record is not None and page.record.collection == "nutrients":
+        rec = page.record.data
+        node = {"@type": "Substance", "name": str(rec.get("name", page.record.id)),
+                "description": plain_text(ctx.renderer.markdown.snippet(rec.get("summary", ""), inline=True))}
+        if rec.get("also_known_as"):
+            node["alternateName"] = str(rec["also_known_as"])
+        return node
+    return None
+
+
+def graph(ctx: Any) -> dict[str, Any]:
+    page, config = ctx.page, ctx.site.config
+    url = config.absolute_url(page.url)
+    home = config.absolute_url("/")
+    nodes: list[dict[str, Any]] = []
+    topic = about(ctx)
+    kind = "MedicalWebPage" if topic is not None else "WebPage"
+    web_page: dict[str, Any] = {
+        "@type": kind, "@id": url + "#page", "url": url, "name": page.title,
+        "inLanguage": config.language,
+        "isPartOf": {"@type": "WebSite", "@id": home + "#website", "name": config.title, "url": home},
+    }
+    description = page.description or config.description
+    if description:
+        web_page["description"] = plain_text(description)
+    if topic is not None:
+        web_page["about"] = topic
+        web_page["medicalAudience"] = AUDIENCE
+    if page.last_reviewed:
+        web_page["lastReviewed"] = page.last_reviewed.isoformat()
+    for key, who in (("author", page.author), ("reviewedBy", page.reviewer)):
+        node = person(who)
+        if node:
+            web_page[key] = node
+    cited = [citation(entry.record.data) for entry in ctx.citations.ordered()]
+    if cited:
+        web_page["citation"] = cited
+    if page.url == "/":
+        website: dict[str, Any] = {"@type": "WebSite", "@id": home + "#website", "url": home,
+                                   "name": config.title, "inLanguage": config.language}
+        if config.description:
+            website["description"] = config.description
+        if ctx.site.by_url("/search/") is not None:
+            website["potentialAction"] = {
+                "@type": "SearchAction",
+                "target": {"@type": "EntryPoint",
+                           "urlTemplate": config.absolute_url("/search/") + "?q={search_term_string}"},
+                "query-input": "required name=search_term_string"}
+        nodes.append(website)
+    nodes.append(web_page)
+    for extra in (breadcrumb_list(page, config), faq_page(ctx)):
+        if extra:
+            nodes.append(extra)
+    return {"@context": "https://schema.org", "@graph": nodes}
+
+
+@jinja2.pass_context
+def jsonld(context: jinja2.runtime.Context) -> Markup:
+    """``<script type="application/ld+json">`` for the page being rendered."""
+    # The page's PageContext is the object behind the ``records`` helper it hands to templates.
+    ctx = getattr(context.get("records"), "__self__", None)
+    if ctx is None or getattr(ctx, "page", None) is None or ctx.page.kind == "404":
+        return Markup("")
+    return Markup('<script type="application/ld+json">' + dumps(graph(ctx)) + "</script>")
+
+
+def register(env: jinja2.Environment) -> None:
+    env.globals["jsonld"] = jsonld
