@@ -1,0 +1,270 @@
+"""Validate YAML documents against the JSON Schemas in ``schemas/``.
+
+The schemas (draft 2020-12) are the single definition of every record's
+fields; editors' IDEs use the same files.  jsonschema's own messages are
+written for programmers, so each error is translated into plain English and
+placed at the line and column of the offending value (or, for an unknown
+field, of the offending *key*) using the positions kept by
+:mod:`engine.yamlsource`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError, ValidationError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from ..diagnostics import Diagnostic
+from ..yamlsource import YamlDoc, dotted
+
+#: the tool's own schemas, used when a project has no schemas/ folder
+BUILTIN_SCHEMAS = Path(__file__).resolve().parent.parent.parent / "schemas"
+FRONT_MATTER = "frontmatter"
+
+
+def suggest(word: Any, options: Iterable[Any]) -> str:
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+@dataclass
+class SchemaSet:
+    folder: Path
+    validators: dict[str, Draft202012Validator]
+    problems: list[Diagnostic]
+
+    def get(self, name: str) -> Draft202012Validator | None:
+        return self.validators.get(name)
+
+
+_cache: dict[tuple[Any, ...], SchemaSet] = {}
+
+
+def load_schemas(folder: Path, rel_prefix: str = "schemas") -> SchemaSet:
+    """Every ``*.schema.json`` in *folder*, compiled; cached until a file changes."""
+    if not folder.is_dir():
+        folder = BUILTIN_SCHEMAS
+    files = sorted(folder.glob("*.schema.json"))
+    key = (str(folder), tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+    if key in _cache:
+        return _cache[key]
+    contents: dict[str, Any] = {}
+    problems: list[Diagnostic] = []
+    for path in files:
+        rel = f"{rel_prefix}/{path.name}"
+        try:
+            contents[path.name] = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            problems.append(Diagnostic(rel, exc.lineno, exc.colno, "error", f"invalid JSON: {exc.msg}"))
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Diagnostic(rel, 0, 0, "error", f"cannot read schema: {exc}"))
+    registry: Registry = Registry().with_resources(
+        (name, Resource.from_contents(schema, default_specification=DRAFT202012))
+        for name, schema in contents.items() if isinstance(schema, dict))
+    validators: dict[str, Draft202012Validator] = {}
+    for name, schema in contents.items():
+        rel = f"{rel_prefix}/{name}"
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            problems.append(Diagnostic(rel, 0, 0, "error", f"invalid schema: {exc.message}",
+                                       dotted(tuple(exc.absolute_path))))
+            continue
+        validators[name[: -len(".schema.json")]] = Draft202012Validator(
+            schema, registry=registry, format_checker=FormatChecker())
+    result = SchemaSet(folder, validators, problems)
+    _cache.clear()  # one project per process in practice; keep memory flat in tests
+    _cache[key] = result
+    return result
+
+
+def to_json(value: Any) -> Any:
+    """YAML values -> JSON values: dates become ISO strings, keys become text."""
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_json(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+TYPE_WORDS = {
+    "string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
+    "array": "a list", "object": "a set of 'field: value' lines", "null": "empty",
+}
+
+
+def describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"{'true' if value else 'false'}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {_short(value)!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a set of 'field: value' lines"
+    return type(value).__name__
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _label(path: tuple[Any, ...], root: str) -> str:
+    if not path:
+        return root
+    if isinstance(path[-1], int):
+        names = [p for p in path if isinstance(p, str)]
+        return f"each entry of '{names[-1]}'" if names else f"entry {path[-1] + 1}"
+    return f"'{path[-1]}'"
+
+
+def _type_words(expected: Any) -> str:
+    if isinstance(expected, list):
+        return " or ".join(TYPE_WORDS.get(t, t) for t in expected)
+    return TYPE_WORDS.get(expected, str(expected))
+
+
+class Translator:
+    def __init__(self, doc: YamlDoc, root_label: str):
+        self.doc = doc
+        self.root = root_label
+        self.out: list[Diagnostic] = []
+        self.seen: set[tuple[Any, ...]] = set()
+
+    def emit(self, path: tuple[Any, ...], message: str, hint: str = "", *, key: bool = False,
+             field_path: tuple[Any, ...] | None = None) -> None:
+        line, col = self.doc.where(path, key=key)
+        self.out.append(Diagnostic(self.doc.rel, line, col, "error", message,
+                                   dotted(field_path if field_path is not None else path), hint))
+
+    def error(self, err: ValidationError) -> None:
+        path = tuple(err.absolute_path)
+        kind = err.validator
+        value = err.instance
+        schema = err.schema if isinstance(err.schema, dict) else {}
+        label = _label(path, self.root)
+        if kind == "required":
+            if (path, "required") in self.seen:
+                return
+            self.seen.add((path, "required"))
+            props = schema.get("properties", {})
+            for name in err.validator_value:
+                if isinstance(value, dict) and name not in value:
+                    desc = props.get(name, {}).get("description", "") if isinstance(props.get(name), dict) else ""
+                    where = "" if not path else f" in {dotted(path)}"
+                    self.emit(path, f"missing required field '{name}'{where}",
+                              f"add '{name}: ...'" + (f" ({desc})" if desc else ""),
+                              field_path=path + (name,))
+        elif kind == "additionalProperties":
+            if (path, "additional") in self.seen or not isinstance(value, dict):
+                return
+            self.seen.add((path, "additional"))
+            allowed = list(schema.get("properties", {}))
+            for name in value:
+                if name in allowed:
+                    continue
+                original = next((k for k in self._raw_keys(path) if str(k) == name), name)
+                hint = suggest(name, allowed) or ("allowed fields: " + ", ".join(allowed) if allowed else "")
+                self.emit(path + (original,), f"unknown field '{name}'", hint, key=True)
+        elif kind == "enum":
+            options = ", ".join(str(o) for o in err.validator_value)
+            self.emit(path, f"{label} must be one of: {options} (found {_found(value)})",
+                      suggest(value, err.validator_value) if isinstance(value, str) else "")
+        elif kind == "type":
+            wanted = _type_words(err.validator_value)
+            if value is None:
+                self.emit(path, f"{label} is empty; it must be {wanted}",
+                          "write a value after the ':' or delete the line")
+            else:
+                hint = ""
+                if err.validator_value == "array" and isinstance(value, str):
+                    hint = f"write a list, e.g. [{_short(value, 20)}] or one '- item' per line"
+                elif err.validator_value == "string" and isinstance(value, (int, float, bool)):
+                    hint = "put the value in quotes"
+                self.emit(path, f"{label} must be {wanted} (found {describe(value)})", hint)
+        elif kind in ("minLength",) or (kind == "pattern" and err.validator_value == "\\S"):
+            self.emit(path, f"{label} must not be empty", "write some text, or delete the line if the field is optional")
+        elif kind == "pattern":
+            rule = schema.get("patternErrorMessage") or f"match the pattern {err.validator_value}"
+            self.emit(path, f"{label} must {rule} (found {_found(value)})")
+        elif kind == "format":
+            if err.validator_value == "date":
+                self.emit(path, f"{label} must be a date written YYYY-MM-DD (found {_found(value)})",
+                          "e.g. 2026-11-01")
+            else:
+                self.emit(path, f"{label} must be a valid {err.validator_value} (found {_found(value)})")
+        elif kind == "minItems":
+            self.emit(path, f"{label} must list at least {err.validator_value} "
+                            f"entr{'y' if err.validator_value == 1 else 'ies'}")
+        elif kind == "maxLength":
+            self.emit(path, f"{label} is too long: {len(value)} characters (at most {err.validator_value})",
+                      "shorten it")
+        elif kind == "uniqueItems" and isinstance(value, list):
+            seen: list[Any] = []
+            for index, item in enumerate(value):
+                if item in seen:
+                    self.emit(path + (index,), f"{label} lists {_found(item)} more than once",
+                              "delete the repeated entry")
+                    break
+                seen.append(item)
+        elif kind in ("minimum", "maximum"):
+            bound = "at least" if kind == "minimum" else "at most"
+            self.emit(path, f"{label} must be {bound} {err.validator_value} (found {_found(value)})")
+        elif kind in ("anyOf", "oneOf"):
+            self.any_of(err, path, label)
+        else:
+            self.emit(path, f"{label}: {err.message}")
+
+    def any_of(self, err: ValidationError, path: tuple[Any, ...], label: str) -> None:
+        """Pick the alternative whose type matches the value and report its problems."""
+        value = err.instance
+        branches: dict[int, list[ValidationError]] = {}
+        for sub in err.context or []:
+            branches.setdefault(sub.schema_path[0] if sub.schema_path else 0, []).append(sub)
+        for subs in branches.values():
+            if all(s.validator != "type" or tuple(s.absolute_path) != path for s in subs):
+                for sub in subs:  # the value has this branch's type: its errors are the real ones
+                    self.error(sub)
+                return
+        kinds = [_type_words(option.get("type")) if "type" in option else "text"
+                 for option in err.validator_value if isinstance(option, dict)]
+        desc = err.schema.get("description", "") if isinstance(err.schema, dict) else ""
+        self.emit(path, f"{label} must be {' or '.join(kinds)} (found {describe(value)})", desc)
+
+    def _raw_keys(self, path: tuple[Any, ...]) -> list[Any]:
+        value: Any = self.doc.data
+        for part in path:
+            try:
+                value = value[part]
+            except (KeyError, IndexError, TypeError):
+                return []
+        return list(value) if isinstance(value, dict) else []
+
+
+def _found(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(_short(value))
+    if value is None:
+        return "nothing"
+    return describe(value) if isinstance(value, (list, dict)) else repr(value)
+
+
+def validate_doc(doc: YamlDoc, validator: Draft202012Validator, root_label: str = "the file") -> list[Diagnostic]:
+    translator = Translator(doc, root_label)
+    for err in validator.iter_errors(to_json(doc.data)):
+        translator.error(err)
+    return translator.out
