@@ -62,13 +62,14 @@
     overlay = null;
   }
 
-  function swapStylesheet(path) {
+  function swapStylesheet(path, original) {
     var found = false;
     var links = document.querySelectorAll('link[rel~="stylesheet"]');
     Array.prototype.forEach.call(links, function (link) {
       var url = new URL(link.href, location.href);
-      if (url.origin !== location.origin || url.pathname !== path) { return; }
+      if (url.origin !== location.origin || (url.pathname !== path && url.pathname !== original)) { return; }
       found = true;
+      url.pathname = path;
       url.searchParams.set("livereload", String(Date.now()));
       var clone = link.cloneNode(false);
       clone.href = url.href;
@@ -85,7 +86,11 @@
       ws.send(JSON.stringify({command: "info", url: location.href, version: version, plugins: {}}));
     } else if (msg.command === "reload") {
       if (/\.css$/i.test(msg.path || "")) {
-        if (msg.liveCSS !== false) { swapStylesheet(msg.path); return; }
+        if (msg.liveCSS !== false) {
+          swapStylesheet(msg.path, msg.originalPath || msg.path);
+          if (msg.version) { version = msg.version; }
+          return;
+        }
       }
       location.reload();
     } else if (msg.command === "status") {

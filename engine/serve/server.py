@@ -66,11 +66,26 @@ def base_path_of(project: Project, override: str | None) -> str:
     return config_from_data(data if isinstance(data, dict) else {}, override).base_path
 
 
-def file_version(path: Path) -> str:
-    try:
-        return hashlib.blake2b(path.read_bytes(), digest_size=8).hexdigest()
-    except OSError:
-        return "missing"
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+HASHED = re.compile(r"^(?P<stem>.+)\.[0-9a-f]{6,}(?P<suffix>\.css)$")
+
+
+def css_renames(result: RebuildResult) -> list[tuple[str, str]]:
+    """Content-hashed stylesheets that were replaced: [(old path, new path)] inside output/."""
+    def key(rel: str) -> str | None:
+        match = HASHED.match(rel)
+        return match["stem"] + match["suffix"] if match else None
+    added = {key(p): p for p in result.changed_outputs if key(p)}
+    return sorted((old, added[key(old)]) for old in result.removed_outputs if key(old) in added)
+
+
+def replace_all(html: bytes, renames: list[tuple[str, str]]) -> bytes:
+    for old, new in renames:
+        html = html.replace(old.rsplit("/", 1)[-1].encode(), new.rsplit("/", 1)[-1].encode())
+    return html
 
 
 def inject(html: bytes, tag: bytes) -> bytes:
@@ -102,7 +117,8 @@ class Target:
 class BuildState:
     ok: bool = True
     errors: list[str] = field(default_factory=list)
-    generation: int = 0
+    generation: int = 0             # successful builds
+    builds: int = 0                 # all builds, failed ones too
     building: bool = False
     last_result: RebuildResult | None = None
 
@@ -130,6 +146,7 @@ class Preview:
         self.executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="rebuild")
         self.watcher = SourceWatcher([project.content_dir, project.data_dir, project.templates_dir,
                                       project.static_dir, project.schemas_dir, project.site_file])
+        self.pages: dict[str, bytes] = {}   # output of the pages open in browsers, as they last saw it
         self._settled: asyncio.Event | None = None
         self.sockets: list = []
         self.loop: IOLoop | None = None
@@ -182,6 +199,12 @@ class Preview:
             self.executor.shutdown(wait=True, cancel_futures=True)
             self.console.info("stopped")
 
+    def log_request(self, handler: web.RequestHandler) -> None:
+        if self.console.verbosity >= 2:
+            request = handler.request
+            self.console.debug(f"{handler.get_status()} {request.method} {request.uri} "
+                               f"{request.request_time() * 1000:.1f} ms")
+
     # -- watching and rebuilding ----------------------------------------------
     def _poll(self) -> None:
         now = time.monotonic()
@@ -225,6 +248,7 @@ class Preview:
     def _finish_build(self, batch: list[Change], kind: str, value: Any, seconds: float) -> None:
         state = self.state
         state.building = False
+        state.builds += 1
         stamp = time.strftime("%H:%M:%S")
         what = describe(batch, self.project)
         was_ok = state.ok
@@ -265,7 +289,7 @@ class Preview:
     # -- telling the browsers -------------------------------------------------
     def status(self) -> dict[str, Any]:
         return {"command": "status", "ok": self.state.ok, "errors": self.state.errors,
-                "generation": self.state.generation, "building": self.state.building,
+                "generation": self.state.generation, "builds": self.state.builds, "building": self.state.building,
                 "base_path": self.base_path}
 
     def _broadcast_status(self) -> None:
@@ -274,18 +298,40 @@ class Preview:
             waiter.send_message(message)
 
     def _notify(self, result: RebuildResult) -> None:
+        """Reload exactly the open pages whose output changed; restyle in place for CSS-only changes."""
         touched = set(result.changed_outputs) | set(result.removed_outputs)
         if not touched:
             return
-        styles = sorted(p for p in touched if p.endswith(".css"))
+        styles = sorted(p for p in result.changed_outputs if p.endswith(".css"))
+        renames = css_renames(result)
         scripts = any(p.endswith(".js") for p in touched)
+        fresh: dict[str, bytes | None] = {}
         for waiter in list(LiveReloadHandler.waiters):
             deps = getattr(waiter, "deps", set())
-            if scripts or deps & touched:
-                waiter.send_reload(waiter.page_path)
+            rel = getattr(waiter, "rel", "")
+            if not (scripts or deps & touched):
+                for style in styles:
+                    waiter.send_reload(self.base_path + style)
+                continue
+            if rel not in fresh:
+                fresh[rel] = self._read(rel)
+            old, new = self.pages.get(rel), fresh[rel]
+            if (not scripts and renames and deps & touched == {rel} and old is not None and new is not None
+                    and replace_all(old, renames) == new):
+                version = digest(new)
+                for before, after in renames:
+                    waiter.send_reload(self.base_path + after, self.base_path + before, version)
             else:
-                for rel in styles:
-                    waiter.send_reload(self.base_path + rel)
+                waiter.send_reload(waiter.page_path)
+        for rel, data in fresh.items():
+            if data is not None:
+                self.pages[rel] = data
+
+    def _read(self, rel: str) -> bytes | None:
+        try:
+            return (self.out / rel).read_bytes() if rel else None
+        except OSError:
+            return None
 
     # -- mapping URLs to files ------------------------------------------------
     def resolve(self, raw_path: str) -> Target:
@@ -321,15 +367,22 @@ class Preview:
         page = self.out / "404.html"
         return Target(404, rel, page if page.is_file() else None)
 
-    def deps_of(self, url: str) -> tuple[str, set[str], str]:
-        """For a page open in a browser: (its URL path, the output files it shows, their version)."""
+    def deps_of(self, url: str) -> tuple[str, str, set[str], str]:
+        """For a page open in a browser: (URL path, output file, the files it shows, version served)."""
         path = urlsplit(url).path or "/"
         target = self.resolve(path)
         deps = {target.rel} if target.rel else set()
         if target.status == 404:
             deps.add("404.html")
-        version = file_version(target.file) if target.file else "missing"
-        return path, deps, version
+        data = None
+        if target.file is not None:
+            try:
+                data = target.file.read_bytes()
+            except OSError:
+                data = None
+        if data is not None and target.status == 200:
+            self.pages[target.rel] = data
+        return path, target.rel, deps, digest(data) if data is not None else "missing"
 
 
 class PreviewSocket(LiveReloadHandler):
@@ -340,13 +393,19 @@ class PreviewSocket(LiveReloadHandler):
     def initialize(self, preview: Preview) -> None:
         self.preview = preview
         self.page_path = "/"
+        self.rel = ""
         self.deps: set[str] = set()
 
     def check_origin(self, origin: str) -> bool:
         return urlsplit(origin).netloc == self.request.host
 
-    def send_reload(self, path: str) -> None:
-        self.send_message({"command": "reload", "path": path, "liveCSS": True, "liveImg": True})
+    def send_reload(self, path: str, original: str = "", version: str = "") -> None:
+        message: dict[str, Any] = {"command": "reload", "path": path, "liveCSS": True, "liveImg": True}
+        if original:  # protocol 7: the stylesheet the page links to now
+            message["originalPath"] = original
+        if version:
+            message["version"] = version
+        self.send_message(message)
 
     def on_message(self, message: str | bytes) -> None:
         try:
@@ -358,7 +417,7 @@ class PreviewSocket(LiveReloadHandler):
         if msg.get("command") == "hello":
             self.send_message({"command": "hello", "protocols": [PROTOCOL], "serverName": "cramp-guide"})
         elif msg.get("command") == "info":
-            self.page_path, self.deps, version = self.preview.deps_of(str(msg.get("url", "")))
+            self.page_path, self.rel, self.deps, version = self.preview.deps_of(str(msg.get("url", "")))
             LiveReloadHandler.waiters.add(self)
             self.send_message(self.preview.status())
             if msg.get("version") and msg["version"] != version:  # rebuilt since it was served
@@ -417,7 +476,7 @@ class SiteHandler(web.RequestHandler):
         if encoding:
             self.set_header("Content-Encoding", encoding)
         if ctype.startswith("text/html"):
-            version = hashlib.blake2b(data, digest_size=8).hexdigest()
+            version = digest(data)
             tag = f'<script src="{CLIENT_URL}" data-version="{version}"></script>'.encode()
             data = inject(data, tag)
         self.set_header("Content-Type", ctype)
@@ -436,4 +495,4 @@ def make_app(preview: Preview) -> web.Application:
         (re.escape(CLIENT_URL), ClientHandler),
         (re.escape(STATUS_URL), StatusHandler, {"preview": preview}),
         (r".*", SiteHandler, {"preview": preview}),
-    ], compress_response=False)
+    ], compress_response=False, log_function=preview.log_request)
