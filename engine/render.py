@@ -10,8 +10,9 @@ references page listing who cites what) are rendered in a second pass.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import jinja2
 from markupsafe import Markup
@@ -35,6 +36,100 @@ class PageResult:
     deps: set[Dep] = field(default_factory=set)
     shown: set[tuple[str, str]] = field(default_factory=set)
     cited: list[str] = field(default_factory=list)
+
+
+class LazyPageResult(PageResult):
+    """A page taken from the build cache: its HTML is read from disk only if asked for."""
+
+    def __init__(self, page: Page, loader: Callable[[], str], deps: set[Dep],
+                 shown: set[tuple[str, str]], cited: list[str]):
+        self.page, self._loader, self.deps, self.shown, self.cited = page, loader, deps, shown, cited
+
+    @property
+    def html(self) -> str:  # type: ignore[override]
+        return self._loader()
+
+
+SITE_PAGES: Dep = ("site", "pages")
+
+
+class TrackedPages:
+    """``pages`` / ``articles`` for templates: a read-only sequence that records
+    its use, so that a page listing other pages is re-rendered when any page's
+    title, URL or front matter changes (and only then)."""
+
+    __slots__ = ("_items", "_deps")
+
+    def __init__(self, items: list[Page], deps: set[Dep]):
+        self._items = items
+        self._deps = deps
+
+    def _use(self) -> list[Page]:
+        self._deps.add(SITE_PAGES)
+        return self._items
+
+    def __iter__(self) -> Iterator[Page]:
+        return iter(self._use())
+
+    def __len__(self) -> int:
+        return len(self._use())
+
+    def __bool__(self) -> bool:
+        return bool(self._use())
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._use()[index]
+
+    def __contains__(self, item: Any) -> bool:
+        return item in self._use()
+
+    def __reversed__(self) -> Iterator[Page]:
+        return reversed(self._use())
+
+
+class TrackedData:
+    """``data`` for templates: all data files by stem; records which files are read."""
+
+    __slots__ = ("_files", "_deps")
+
+    def __init__(self, files: dict[str, Any], deps: set[Dep]):
+        self._files = files
+        self._deps = deps
+
+    def __getitem__(self, key: str) -> Any:
+        self._deps.add(("data", str(key)))
+        return self._files[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._deps.add(("data", str(key)))
+        return self._files.get(key, default)
+
+    def __contains__(self, key: Any) -> bool:
+        self._deps.add(("data", str(key)))
+        return key in self._files
+
+    def _all(self) -> dict[str, Any]:
+        self._deps.add(("data", "*"))
+        return self._files
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def keys(self):  # noqa: ANN201 - mirrors dict
+        return self._all().keys()
+
+    def values(self):  # noqa: ANN201
+        return self._all().values()
+
+    def items(self):  # noqa: ANN201
+        return self._all().items()
+
+
+def select_key(collection: str, args: Iterable[str], topic: str | None) -> str:
+    return json.dumps([collection, list(args), topic])
 
 
 def line_of(page: Page, needle: str) -> int:
@@ -80,7 +175,7 @@ class PageContext:
                     "use an id from data/references.yaml"))
             else:
                 known.append(rid)
-        self.deps.add(("collection", "references"))
+                self.deps.add(("record", f"references:{rid}"))
         return self.citations.cite(known)
 
     def render_block(self, name: str, args: list[str]) -> str:
@@ -104,8 +199,10 @@ class PageContext:
 
     # -- data access for templates (records what the page used) ----------
     def records(self, collection: str, args: Iterable[str] = ()) -> list[dict[str, Any]]:
+        args = [str(a) for a in args]
         chosen = self.site.data.select(collection, args, self.page.topic)
-        self.deps.add(("collection", collection))
+        self.deps.add(("select", select_key(collection, args, self.page.topic)))
+        self.deps.update(("record", f"{r.collection}:{r.id}") for r in chosen)
         self._show(chosen)
         return [r.data for r in chosen]
 
@@ -122,6 +219,9 @@ class PageContext:
         if definition is None:
             raise KeyError(f"no comparison table '{cid}' in data/comparisons.yaml")
         self.deps.add(("record", f"comparisons:{cid}"))
+        source = str(definition.data.get("source", "nutrients"))
+        # rows that name a missing record are skipped: depend on their absence too
+        self.deps.update(("record", f"{source}:{rid}") for rid in definition.data.get("rows") or [])
         table = build_table(definition, self.site.data, self.cite, self.text)
         self.deps.update(("record", f"{r.collection}:{r.id}") for r in table.records)
         self._show(table.records)
@@ -156,9 +256,9 @@ class PageContext:
         return {
             "site": self.site.config,
             "page": self.page,
-            "pages": self.site.pages,
-            "articles": self.site.articles,
-            "data": self.site.data.plain(),
+            "pages": TrackedPages(self.site.pages, self.deps),
+            "articles": TrackedPages(self.renderer.articles, self.deps),
+            "data": TrackedData(self.renderer.plain_data, self.deps),
             "url": self.url,
             "asset": self.renderer.asset,
             "cite": self.cite,
@@ -183,6 +283,18 @@ class SiteRenderer:
         self.markdown = MarkdownRenderer()
         self.assets = assets or {}
         self.first_pass: list[PageResult] = []
+        self.articles = site.articles
+        self.plain_data = site.data.plain()
+
+    def retarget(self, site: Site, templates_changed: bool) -> None:
+        """Reuse this renderer (warm Markdown instance) for a newly loaded site."""
+        self.site = site
+        self.articles = site.articles
+        self.plain_data = site.data.plain()
+        self.first_pass = []
+        if templates_changed:
+            self.env = make_env(self.project.templates_dir)
+            self.template_deps = TemplateDeps(self.env)
 
     def asset(self, path: str) -> str:
         """URL of a file from static/ (its content-hashed name when hashing is on)."""

@@ -1,0 +1,217 @@
+"""The persistent build cache (``.cache/``) and the fingerprints it compares.
+
+What is stored, per output folder, in one pickle file:
+
+* ``key``      - the cache version: format number, tool version, Python and
+                 dependency versions and a hash of the engine's own code.  Any
+                 difference and the whole cache is ignored (a cold build).
+* ``glob``     - fingerprint of the site-wide inputs (site.yaml, base URL,
+                 asset names); a change re-renders every page.
+* ``pages``    - per output file: the page's own fingerprint, the fingerprint
+                 of every dependency it recorded while rendering (templates,
+                 records, selections, listings ...), the records it showed and
+                 the references it cited (for second-pass listings), the hash of
+                 the HTML it produced, and the stat of the file written.
+* ``files``    - stat of every other file written (static, site-wide outputs).
+* ``inputs``   - stat of every source file, for the "nothing changed" shortcut.
+* ``warnings`` - the diagnostics of that build, to repeat them on a no-op.
+
+The folder is safe to delete at any time; it is git-ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import platform
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .project import Project
+
+FORMAT = 3
+DEPENDENCIES = ("jinja2", "markdown", "markupsafe", "yaml", "jsonschema")
+
+Stat = tuple[int, int, int]   # size, mtime_ns, inode
+
+
+def h(data: bytes | str) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
+
+
+def fingerprint(value: Any) -> str:
+    """Stable hash of a plain value (YAML data, front matter).
+
+    ``repr`` keeps dict order, which templates can see, and distinguishes
+    ``1`` from ``"1"`` and dates from strings.
+    """
+    return h(repr(value))
+
+
+def stat_of(path: Path) -> Stat | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _module_version(name: str) -> str:
+    try:
+        module = __import__(name)
+    except ImportError:
+        return "-"
+    return str(getattr(module, "__version__", getattr(module, "VERSION", "?")))
+
+
+_VERSION_KEY: str | None = None
+
+
+def version_key() -> str:
+    """Changes whenever the tool, Python or a rendering dependency changes."""
+    global _VERSION_KEY
+    if _VERSION_KEY is None:
+        from . import __version__
+        engine = Path(__file__).resolve().parent
+        code = hashlib.blake2b(digest_size=12)
+        for path in sorted(engine.rglob("*.py")):
+            code.update(path.relative_to(engine).as_posix().encode())
+            code.update(path.read_bytes())
+        parts = [str(FORMAT), __version__, sys.version, platform.machine(), code.hexdigest()]
+        parts += [f"{n}={_module_version(n)}" for n in DEPENDENCIES]
+        _VERSION_KEY = h("|".join(parts))
+    return _VERSION_KEY
+
+
+@dataclass
+class PageEntry:
+    self_fp: str
+    deps: dict[tuple[str, str], str]
+    shown: frozenset[tuple[str, str]]
+    cited: tuple[str, ...]
+    html: str            # hash of the HTML
+    stat: Stat | None = None
+
+
+@dataclass
+class BuildCache:
+    key: str = ""
+    glob: str = ""
+    pages: dict[str, PageEntry] = field(default_factory=dict)
+    files: dict[str, tuple[str, Stat | None]] = field(default_factory=dict)   # rel -> (hash, stat)
+    inputs: dict[str, Stat | None] = field(default_factory=dict)
+    noop_key: str = ""
+    warnings: list[Any] = field(default_factory=list)
+    page_count: int = 0
+
+
+def cache_file(project: Project, out: Path) -> Path:
+    return project.cache_dir / f"build-{h(str(out.resolve()))}.pickle"
+
+
+def load(project: Project, out: Path) -> BuildCache | None:
+    """The cache for *out*, or None when absent, unreadable or from another version."""
+    path = cache_file(project, out)
+    try:
+        with open(path, "rb") as fh:
+            data = pickle.load(fh)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    if not isinstance(data, BuildCache) or data.key != version_key():
+        return None
+    return data
+
+
+def save(project: Project, out: Path, cache: BuildCache) -> None:
+    path = cache_file(project, out)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        gitignore = path.parent / ".gitignore"
+        if not gitignore.exists():
+            gitignore.write_text("# build cache: safe to delete\n*\n", encoding="utf-8")
+        tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
+        with open(tmp, "wb") as fh:
+            pickle.dump(cache, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass   # a cache that cannot be written only costs time next build
+
+
+def source_roots(project: Project) -> list[Path]:
+    return [project.content_dir, project.data_dir, project.templates_dir, project.static_dir]
+
+
+def input_stats(project: Project) -> dict[str, Stat | None]:
+    """Stat of every file under the source folders (hidden files included: cheap and safe)."""
+    stats: dict[str, Stat | None] = {}
+    root = str(project.root)
+    for top in source_roots(project):
+        if not top.is_dir():
+            stats[project.rel(top) + "/"] = None
+            continue
+        seen: set[str] = set()
+        for dirpath, dirnames, filenames in os.walk(top, followlinks=True):
+            real = os.path.realpath(dirpath)
+            if real in seen:
+                dirnames[:] = []
+                continue
+            seen.add(real)
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in filenames:
+                if name.startswith("."):
+                    continue
+                full = os.path.join(dirpath, name)
+                try:
+                    st = os.stat(full)
+                except OSError:
+                    continue
+                stats[os.path.relpath(full, root)] = (st.st_size, st.st_mtime_ns, st.st_ino)
+    return stats
+
+
+# -- rendered HTML, content-addressed: .cache/html/<hash> -----------------------
+
+def blob_dir(project: Project) -> Path:
+    return project.cache_dir / "html"
+
+
+def blob_path(project: Project, digest: str) -> Path:
+    return blob_dir(project) / digest
+
+
+def put_blob(project: Project, digest: str, data: bytes) -> None:
+    path = blob_path(project, digest)
+    if path.exists():
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def prune_blobs(project: Project, keep: set[str]) -> None:
+    """Delete stored HTML no cache entry refers to (any output folder's cache)."""
+    folder = blob_dir(project)
+    if not folder.is_dir():
+        return
+    for other in project.cache_dir.glob("build-*.pickle"):
+        try:
+            with open(other, "rb") as fh:
+                data = pickle.load(fh)
+            keep |= {e.html for e in data.pages.values()} | {v[0] for v in data.files.values()}
+        except Exception:  # noqa: BLE001 - unreadable caches keep nothing alive
+            continue
+    for path in folder.iterdir():
+        if path.name not in keep and ".tmp-" not in path.name:
+            try:
+                path.unlink()
+            except OSError:
+                pass

@@ -1,0 +1,93 @@
+"""Render pages on every core: a forked process pool working through chunks.
+
+Workers are forked after the site is loaded, so they inherit the site model
+instead of receiving it pickled; each builds its Jinja environment and
+Markdown instance once and then renders chunks of page indexes.  Only the
+results travel back (HTML, dependency records, diagnostics).  Small jobs are
+rendered in the calling process: forking and shipping results costs more
+than it saves below a few hundred pages.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+from typing import Any, Callable
+
+from .diagnostics import Diagnostic
+from .model import Page, Site
+from .project import Project
+from .render import PageResult, SiteRenderer
+
+#: below this many pages to render, one process is faster
+MIN_PARALLEL_PAGES = 150
+Outcome = tuple[int, "str | None", set, set, list, list[Diagnostic]]
+
+_STATE: dict[str, Any] = {}
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _outcome(index: int, result: PageResult | None, problems: list[Diagnostic]) -> Outcome:
+    if result is None:
+        return (index, None, set(), set(), [], problems)
+    return (index, result.html, result.deps, result.shown, result.cited, problems)
+
+
+def _worker_render(indexes: list[int]) -> list[Outcome]:
+    renderer = _STATE.get("renderer")
+    if renderer is None:
+        renderer = _STATE["renderer"] = SiteRenderer(_STATE["project"], _STATE["site"], _STATE["assets"])
+    pages = _STATE["site"].pages
+    return [_outcome(i, *renderer.render_page(pages[i])) for i in indexes]
+
+
+def chunks(items: list[int], jobs: int) -> list[list[int]]:
+    """About eight chunks per worker (load balance), at least 8 pages each (overhead)."""
+    size = max(8, -(-len(items) // (jobs * 8)))
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def render_pages(project: Project, site: Site, renderer: SiteRenderer, pages: list[Page],
+                 jobs: int | None = None, progress: Callable[[int], None] | None = None,
+                 ) -> list[tuple[PageResult | None, list[Diagnostic]]]:
+    """Render *pages* (first-pass pages of *site*), in parallel when worth it.
+
+    Returns (result, problems) per page, in the order given.
+    """
+    jobs = default_jobs() if jobs is None else max(1, jobs)
+    can_fork = "fork" in multiprocessing.get_all_start_methods()
+    if jobs == 1 or len(pages) < MIN_PARALLEL_PAGES or not can_fork:
+        out = []
+        for page in pages:
+            out.append(renderer.render_page(page))
+            if progress:
+                progress(1)
+        return out
+    position = {id(p): i for i, p in enumerate(site.pages)}
+    indexes = [position[id(p)] for p in pages]
+    _STATE.clear()
+    _STATE.update(project=project, site=site, assets=renderer.assets)
+    by_index: dict[int, tuple[PageResult | None, list[Diagnostic]]] = {}
+    gc.collect()
+    gc.freeze()   # keep the inherited model's pages shared (no refcount-free gc writes)
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(min(jobs, len(pages))) as pool:
+            for batch in pool.imap_unordered(_worker_render, chunks(indexes, jobs)):
+                for index, html, deps, shown, cited, problems in batch:
+                    page = site.pages[index]
+                    result = None if html is None else PageResult(page, html, deps, shown, cited)
+                    by_index[index] = (result, problems)
+                if progress:
+                    progress(len(batch))
+    finally:
+        gc.unfreeze()
+        _STATE.clear()
+    return [by_index[i] for i in indexes]
