@@ -1,23 +1,26 @@
 """Repeated builds in one process (``serve``) and across runs (the build cache).
 
 ``IncrementalBuilder.rebuild`` is the single entry point that the live
-preview and the command line use.  It reports which output files changed so
-that the preview reloads exactly the pages that need it.
+preview uses.  It reports which output files changed so that the preview
+reloads exactly the pages that need it.
 
-The first version re-renders every page and compares the result with the
-previous output; dependency-aware re-rendering plugs in behind the same
-interface.
+Between calls it keeps the build cache in memory (no reload from disk) and a
+warm renderer (the Markdown instance, and the Jinja environment with its
+compiled templates until a template file changes).  Each rebuild loads and
+validates the sources, then renders only the pages whose recorded inputs
+changed (see ``pipeline.render_with_cache``); pages whose bytes did not change
+are not rewritten.  The on-disk cache in ``.cache/`` is updated too, so a
+command-line build after a preview session starts warm.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import Diagnostic
-from .pipeline import build
+from .pipeline import BuildState, build
 from .project import Project
 
 
@@ -30,31 +33,30 @@ class RebuildResult:
     seconds: float = 0.0
 
 
-def _fingerprints(out: Path) -> dict[str, str]:
-    if not out.is_dir():
-        return {}
-    return {p.relative_to(out).as_posix(): hashlib.blake2b(p.read_bytes(), digest_size=16).hexdigest()
-            for p in sorted(out.rglob("*")) if p.is_file()}
-
-
 class IncrementalBuilder:
-    def __init__(self, project: Project, out: Path, base_url: str | None = None):
+    def __init__(self, project: Project, out: Path, base_url: str | None = None,
+                 jobs: int | None = 1, use_cache: bool = True):
         self.project = project
         self.out = out
         self.base_url = base_url
-        self._previous: dict[str, str] | None = None
+        self.jobs = jobs
+        self.use_cache = use_cache
+        self.state = BuildState()
 
     def rebuild(self, changed: set[Path] | None = None) -> RebuildResult:
-        """Bring the output up to date; raises ContentError (output untouched) on bad sources."""
+        """Bring the output up to date; raises ContentError (output untouched) on bad sources.
+
+        *changed* (the paths the watcher saw) is advisory: every source file's
+        stat and every page's recorded inputs are checked anyway, so a missed
+        or coalesced file event cannot leave a stale page.
+        """
         started = time.perf_counter()
-        before = self._previous if self._previous is not None else _fingerprints(self.out)
-        result = build(self.project, self.out, base_url=self.base_url)
-        after = _fingerprints(self.out)
-        self._previous = after
+        result = build(self.project, self.out, base_url=self.base_url, use_cache=self.use_cache,
+                       jobs=self.jobs, state=self.state)
         return RebuildResult(
-            pages_rendered=len(result.pages),
-            changed_outputs=sorted(k for k, v in after.items() if before.get(k) != v),
-            removed_outputs=sorted(k for k in before if k not in after),
+            pages_rendered=result.pages_rendered,
+            changed_outputs=sorted(result.files_changed),
+            removed_outputs=sorted(result.files_removed),
             warnings=result.warnings,
             seconds=time.perf_counter() - started,
         )
