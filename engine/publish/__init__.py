@@ -36,6 +36,11 @@ class Options:
 options = Options()
 
 
+def cache_key() -> str:
+    """Part of the build cache's keys: changing an option re-renders every page."""
+    return repr(options)
+
+
 def configure(**values: bool) -> None:
     for key, value in values.items():
         if not hasattr(options, key):

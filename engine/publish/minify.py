@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .assets import replace_text
+
 HTML_OPTIONS = dict(minify_css=True, minify_js=True, keep_closing_tags=True,
                     keep_html_and_head_opening_tags=True, keep_comments=False)
 
@@ -39,6 +41,6 @@ def minify_tree(out: Path) -> int:
         text = path.read_text(encoding="utf-8")
         small = minify_text(text, path.suffix)
         if small != text:
-            path.write_text(small, encoding="utf-8")
+            replace_text(path, small)
             changed += 1
     return changed
