@@ -81,12 +81,12 @@ def site_files(loaded: "Loaded", pages: list["PageResult"]) -> dict[str, bytes]:
 
 def after_write(loaded: "Loaded", out: Path) -> None:
     """Post-processing on the staged output folder before it is swapped in."""
+    if options.minify:  # first, so that the hashes name the files as served
+        from .minify import minify_tree
+        minify_tree(out)
     if options.hash_assets:
         from .assets import hash_assets
         hash_assets(out, loaded.config.base_path)
-    if options.minify:
-        from .minify import minify_tree
-        minify_tree(out)
     if options.search_index and loaded.site.by_url("/search/") is not None:
         from .search import build_index
         build_index(out, loaded.config.language)

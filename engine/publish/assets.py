@@ -55,7 +55,7 @@ def hash_assets(out: Path, base_path: str) -> dict[str, str]:
         by_plain[old] = renames[old]
         # the plain name, or the same name with an earlier hash
         alternatives.append(re.escape(stem) + rf"(?:\.[0-9a-f]{{{HASH_LEN}}})?\." + re.escape(suffix))
-    pattern = re.compile("(" + "|".join(alternatives) + r""")(?=["'\s)?#]|$)""")
+    pattern = re.compile("(" + "|".join(alternatives) + r""")(?=["'\s)?#>]|$)""")
 
     def new_url(match: re.Match[str]) -> str:
         url = match.group(1)

@@ -26,7 +26,7 @@ def minify_text(text: str, suffix: str) -> str:
     if suffix == ".css":
         return _wrapped(text, "style")
     if suffix == ".js":
-        return _wrapped(text, "script", ' type="module"')
+        return _wrapped(text, "script")
     return text
 
 
