@@ -214,6 +214,7 @@ def test_broken_build_keeps_serving_last_good_pages(site: Path, serve) -> None:
     faqs.write_text(good.replace("    question:", "    question: [unclosed\n    oops:", 1))
     status = server.wait_build(gen)
     assert not status["ok"]
+    gen = status["builds"]
     cli = run_cli(site, "check")
     assert cli.code == 1
     first_error = next(line for line in cli.err.splitlines() if ": error: " in line)
@@ -299,7 +300,7 @@ def test_browser_follows_every_kind_of_save(site: Path, serve, page) -> None:
     assert first_error.startswith("data/faqs.yaml:")
     expect(overlay).to_contain_text(first_error)
     expect(body).to_contain_text("Data-edit-2")
-    other = page.context.new_page()
+    other = page.context.browser.new_page()
     response = other.goto(url)
     assert response.status == 200
     expect(other.locator("main")).to_contain_text("Data-edit-2")
