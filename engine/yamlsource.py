@@ -162,7 +162,8 @@ def _syntax_diag(rel: str, exc: yaml.YAMLError, text: str, line_offset: int) -> 
     line = (mark.line + 1 + line_offset) if mark else 1 + line_offset
     col = (mark.column + 1) if mark else 1
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    hint = "check the indentation and that text containing ':' or '#' is in quotes"
+    hint = ("check the indentation, that text containing ':' or '#' is in quotes, "
+            "and that every opening quote is closed (on this line or the one before)")
     source_line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
     if "\t" in source_line or "'\\t'" in str(problem):
         problem = "a tab character is used for indentation"
@@ -213,10 +214,19 @@ def parse_yaml(text: str, rel: str, *, line_offset: int = 0, allow_empty: bool =
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.YAMLError as exc:
         raise ContentError(_syntax_diag(rel, exc, text, line_offset)) from None
+    if not nodes:  # only comments
+        if allow_empty:
+            return YamlDoc(rel, {})
+        raise ContentError(Diagnostic(rel, 1 + line_offset, 1, "error", "file is empty (only comments)", "",
+                                      "add the expected fields, or delete the file"))
     if len(nodes) != 1:
         line = 1 + line_offset
-        if len(nodes) > 1 and nodes[1] is not None:
-            line = nodes[1].start_mark.line + 1 + line_offset
+        if nodes[1] is not None:
+            second = nodes[1].start_mark.line
+            lines = text.split("\n")
+            separators = [i for i in range(min(second, len(lines) - 1), -1, -1)
+                          if lines[i].startswith(("---", "..."))]
+            line = (separators[0] if separators else second) + 1 + line_offset
         raise ContentError(Diagnostic(rel, line, 1, "error",
                                       "expected exactly one YAML document", "",
                                       "remove the extra '---' separator"))
