@@ -206,28 +206,41 @@ _template_cache: dict[tuple[Any, ...], tuple[list[Diagnostic], dict[str, list[st
 def check_templates(templates_dir: Path, rel_prefix: str) -> tuple[list[Diagnostic], dict[str, list[str]]]:
     """Syntax errors in any template, and which collections each block template reads."""
     files = sorted(templates_dir.rglob("*.html")) if templates_dir.is_dir() else []
-    key = (str(templates_dir), tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
-    if key in _template_cache:
-        return _template_cache[key]
+    sources: dict[str, bytes] = {}
     problems: list[Diagnostic] = []
+    for path in files:
+        try:
+            sources[path.relative_to(templates_dir).as_posix()] = path.read_bytes()
+        except OSError as exc:
+            problems.append(Diagnostic(project_rel(templates_dir, path, rel_prefix), 0, 0, "error",
+                                       f"cannot read template: {exc.strerror}"))
+    key = (rel_prefix, tuple(sorted(sources.items())))  # by content, so copies of a project share it
+    if key in _template_cache and not problems:
+        return _template_cache[key]
     block_collections: dict[str, list[str]] = {}
     env = make_env(templates_dir)
-    for path in files:
-        name = path.relative_to(templates_dir).as_posix()
+    for name, raw in sources.items():
+        path = templates_dir / name
         try:
-            source = path.read_text(encoding="utf-8")
+            source = raw.decode("utf-8")
             env.parse(source, name, str(path))
         except jinja2.TemplateSyntaxError as exc:
             problems.append(template_diagnostic(exc, templates_dir, rel_prefix, f"{rel_prefix}/{name}"))
             continue
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Diagnostic(f"{rel_prefix}/{name}", 0, 0, "error", f"cannot read template: {exc}"))
+        except UnicodeDecodeError as exc:
+            problems.append(Diagnostic(f"{rel_prefix}/{name}", 0, 0, "error",
+                                       f"template is not valid UTF-8 (byte at offset {exc.start})"))
             continue
         if name.startswith("blocks/"):
             block_collections[name[len("blocks/"):-len(".html")]] = RECORDS_CALL_RE.findall(source)
-    _template_cache.clear()
+    if len(_template_cache) > 8:
+        _template_cache.clear()
     _template_cache[key] = (problems, block_collections)
     return problems, block_collections
+
+
+def project_rel(templates_dir: Path, path: Path, rel_prefix: str) -> str:
+    return f"{rel_prefix}/{path.relative_to(templates_dir).as_posix()}"
 
 
 # -- 4. pages ----------------------------------------------------------------

@@ -52,20 +52,25 @@ def load_schemas(folder: Path, rel_prefix: str = "schemas") -> SchemaSet:
     """Every ``*.schema.json`` in *folder*, compiled; cached until a file changes."""
     if not folder.is_dir():
         folder = BUILTIN_SCHEMAS
-    files = sorted(folder.glob("*.schema.json"))
-    key = (str(folder), tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files))
-    if key in _cache:
+    raw: dict[str, bytes] = {}
+    problems: list[Diagnostic] = []
+    for path in sorted(folder.glob("*.schema.json")):
+        try:
+            raw[path.name] = path.read_bytes()
+        except OSError as exc:
+            problems.append(Diagnostic(f"{rel_prefix}/{path.name}", 0, 0, "error", f"cannot read schema: {exc}"))
+    key = (rel_prefix, tuple(sorted(raw.items())))  # by content: copies of a project share the compiled set
+    if key in _cache and not problems:
         return _cache[key]
     contents: dict[str, Any] = {}
-    problems: list[Diagnostic] = []
-    for path in files:
-        rel = f"{rel_prefix}/{path.name}"
+    for name, data in raw.items():
+        rel = f"{rel_prefix}/{name}"
         try:
-            contents[path.name] = json.loads(path.read_text(encoding="utf-8"))
+            contents[name] = json.loads(data.decode("utf-8"))
         except json.JSONDecodeError as exc:
             problems.append(Diagnostic(rel, exc.lineno, exc.colno, "error", f"invalid JSON: {exc.msg}"))
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Diagnostic(rel, 0, 0, "error", f"cannot read schema: {exc}"))
+        except UnicodeDecodeError as exc:
+            problems.append(Diagnostic(rel, 0, 0, "error", f"schema is not valid UTF-8: {exc}"))
     registry: Registry = Registry().with_resources(
         (name, Resource.from_contents(schema, default_specification=DRAFT202012))
         for name, schema in contents.items() if isinstance(schema, dict))
@@ -81,7 +86,8 @@ def load_schemas(folder: Path, rel_prefix: str = "schemas") -> SchemaSet:
         validators[name[: -len(".schema.json")]] = Draft202012Validator(
             schema, registry=registry, format_checker=FormatChecker())
     result = SchemaSet(folder, validators, problems)
-    _cache.clear()  # one project per process in practice; keep memory flat in tests
+    if len(_cache) > 8:  # keep memory flat when many projects are checked in one process
+        _cache.clear()
     _cache[key] = result
     return result
 
