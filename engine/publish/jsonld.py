@@ -24,7 +24,7 @@ _SPACE = re.compile(r"\s+")
 
 def plain_text(fragment: str) -> str:
     """Visible text of an HTML fragment, whitespace collapsed."""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", str(fragment)))).strip()
+    return _SPACE.sub(" ", html.unescape(_TAG.sub("", str(fragment)))).strip()
 
 
 def dumps(value: Any) -> str:
