@@ -33,7 +33,7 @@ from typing import Any
 from .project import Project
 
 FORMAT = 3
-DEPENDENCIES = ("jinja2", "markdown", "markupsafe", "yaml", "jsonschema")
+DEPENDENCIES = ("Jinja2", "Markdown", "MarkupSafe", "PyYAML", "jsonschema", "pagefind")
 
 Stat = tuple[int, int, int]   # size, mtime_ns, inode
 
@@ -62,11 +62,11 @@ def stat_of(path: Path) -> Stat | None:
 
 
 def _module_version(name: str) -> str:
+    from importlib import metadata
     try:
-        module = __import__(name)
-    except ImportError:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
         return "-"
-    return str(getattr(module, "__version__", getattr(module, "VERSION", "?")))
 
 
 _VERSION_KEY: str | None = None
@@ -108,6 +108,7 @@ class BuildCache:
     noop_key: str = ""
     warnings: list[Any] = field(default_factory=list)
     page_count: int = 0
+    started_ns: int = 0      # when the build that wrote this cache started (racy-stat guard)
 
 
 def cache_file(project: Project, out: Path) -> Path:

@@ -285,6 +285,13 @@ def _noop_key(base_url: str | None, strict: bool, today: dt.date | None) -> str:
                        (today or dt.date.today()).isoformat()]))
 
 
+def _racy(inputs: dict[str, cachemod.Stat | None], since_ns: int) -> bool:
+    """A file modified around the time the cache was written may have changed again
+    within the file system's timestamp resolution: do not trust its stat (as git does)."""
+    limit = since_ns - 2_000_000_000
+    return any(st is not None and st[1] >= limit for st in inputs.values())
+
+
 def _outputs_intact(out: Path, cache: BuildCache) -> bool:
     if not (out / MARKER).is_file():
         return False
@@ -306,6 +313,7 @@ def build(project: Project, out: Path, base_url: str | None = None, strict: bool
     files whose final bytes did not change keep their modification time.
     """
     started = time.perf_counter()
+    started_ns = time.time_ns()
     out = check_output_dir(out, project)
     cache: BuildCache | None = None
     inputs: dict[str, cachemod.Stat | None] = {}
@@ -315,7 +323,7 @@ def build(project: Project, out: Path, base_url: str | None = None, strict: bool
         inputs = cachemod.input_stats(project)
         noop_key = _noop_key(base_url, strict, today)
         if (cache is not None and cache.noop_key == noop_key and cache.inputs == inputs
-                and _outputs_intact(out, cache)):
+                and not _racy(inputs, cache.started_ns) and _outputs_intact(out, cache)):
             return BuildResult(None, [], list(cache.warnings), len(cache.files),
                                time.perf_counter() - started, 0, cache.page_count, [], [], True,
                                cache.page_count)
@@ -333,7 +341,7 @@ def build(project: Project, out: Path, base_url: str | None = None, strict: bool
                                  jobs, progress)
     pages = rendered.results
     new_cache = BuildCache(cachemod.version_key(), glob, rendered.entries, {}, inputs, noop_key,
-                           list(loaded.report.warnings), len(pages))
+                           list(loaded.report.warnings), len(pages), started_ns)
     staged = StagedOutput(out)
     try:
         for result in pages:

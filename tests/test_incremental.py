@@ -1,0 +1,294 @@
+"""Incremental builds give byte-identical output to builds from scratch.
+
+A property test applies random edit sequences (add, change, delete, rename
+articles; change, add, remove data records and their topic membership; edit
+templates) and after every step compares a cached build with a cold one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.diagnostics import ContentError
+from engine.incremental import IncrementalBuilder
+from engine.pipeline import BuildState, build
+from engine.project import Project
+
+from conftest import make_project, tree_bytes
+
+ARTICLE = """---
+title: {title}
+description: "About {name}."
+topic: {topic}
+last_reviewed: 2026-01-01
+next_review: 2030-01-01
+---
+{name} text [@{ref}]. See [home](/).
+
+## Key points
+
+- Point {n}.
+
+{block}
+"""
+
+
+class Site:
+    """A fixture project plus helpers that edit it the way editors do."""
+
+    def __init__(self, root: Path, nav: bool = True):
+        self.root = root
+        self.project = Project(root)
+        self.counter = 0
+        site_yaml = root / "data" / "site.yaml"
+        if nav and "nav:" not in site_yaml.read_text(encoding="utf-8"):
+            # like the real site: a fixed menu, so pages do not all list every article
+            with site_yaml.open("a", encoding="utf-8") as fh:
+                fh.write("nav:\n  - {title: Calf, url: /calf-cramps/}\n")
+            # and no template on every page that looks through all pages, so that
+            # the fine-grained dependencies (listings, selections) are what is tested
+            box = root / "templates" / "partials" / "search-box.html"
+            if box.is_file():
+                box.write_text("", encoding="utf-8")
+
+    def tick(self) -> int:
+        self.counter += 1
+        return self.counter
+
+    def articles(self) -> list[Path]:
+        return sorted(p for p in (self.root / "content").glob("*.md") if p.name != "index.md")
+
+    def write(self, path: Path, text: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+    def data(self, stem: str) -> dict:
+        return yaml.safe_load((self.root / "data" / f"{stem}.yaml").read_text(encoding="utf-8"))
+
+    def save_data(self, stem: str, value: dict) -> None:
+        self.write(self.root / "data" / f"{stem}.yaml", yaml.safe_dump(value, sort_keys=False))
+
+    # -- edits -----------------------------------------------------------
+    def add_article(self, topic: str, block: bool, ref: str) -> None:
+        n = self.tick()
+        name = f"new-{n}"
+        self.write(self.root / "content" / f"{name}.md", ARTICLE.format(
+            title=f"New {n}", name=name, topic=topic, ref=ref, n=n,
+            block="::: nutrients" if block else ""))
+
+    def change_title(self, index: int) -> None:
+        path = self._pick(index)
+        if path:
+            text = path.read_text(encoding="utf-8")
+            start = text.index("title:")
+            end = text.index("\n", start)
+            self.write(path, text[:start] + f"title: Retitled {self.tick()}" + text[end:])
+
+    def change_body(self, index: int) -> None:
+        path = self._pick(index)
+        if path:
+            self.write(path, path.read_text(encoding="utf-8") + f"\nMore text {self.tick()}.\n")
+
+    def change_topic(self, index: int, topic: str) -> None:
+        path = self._pick(index)
+        if path:
+            text = path.read_text(encoding="utf-8")
+            start = text.index("topic:")
+            end = text.index("\n", start)
+            self.write(path, text[:start] + f"topic: {topic}" + text[end:])
+
+    def delete(self, index: int) -> None:
+        path = self._pick(index)
+        if path:
+            path.unlink()
+
+    def rename(self, index: int) -> None:
+        path = self._pick(index)
+        if path:
+            path.rename(path.with_name(f"renamed-{self.tick()}.md"))
+
+    def edit_record(self, index: int) -> None:
+        data = self.data("nutrients")
+        rec = data["nutrients"][index % len(data["nutrients"])]
+        rec["summary"] = f"Summary {self.tick()}."
+        self.save_data("nutrients", data)
+
+    def toggle_membership(self, index: int, topic: str) -> None:
+        data = self.data("nutrients")
+        rec = data["nutrients"][index % len(data["nutrients"])]
+        parts = rec.setdefault("body_parts", [])
+        if topic in parts:
+            parts.remove(topic)
+        else:
+            parts.append(topic)
+        self.save_data("nutrients", data)
+
+    def add_record(self) -> None:
+        data = self.data("nutrients")
+        n = self.tick()
+        new = dict(data["nutrients"][0], id=f"nutrient-{n}", name=f"Nutrient {n}")
+        data["nutrients"].append(new)
+        self.save_data("nutrients", data)
+
+    def remove_record(self) -> None:
+        data = self.data("nutrients")
+        extra = [r for r in data["nutrients"] if str(r["id"]).startswith("nutrient-")]
+        if extra:
+            data["nutrients"].remove(extra[-1])
+            self.save_data("nutrients", data)
+
+    def edit_reference(self, ref: str) -> None:
+        data = self.data("references")
+        for rec in data["references"]:
+            if rec["id"] == ref:
+                rec["title"] = f"Reference title {self.tick()}"
+        self.save_data("references", data)
+
+    def edit_template(self, name: str) -> None:
+        path = self.root / "templates" / name
+        self.write(path, path.read_text(encoding="utf-8") + f"<!-- edit {self.tick()} -->\n")
+
+    def _pick(self, index: int) -> Path | None:
+        found = self.articles()
+        return found[index % len(found)] if found else None
+
+
+TOPICS = st.sampled_from(["calf", "leg"])
+REFS = st.sampled_from(["ref-one", "ref-two"])
+TEMPLATES = st.sampled_from(["partials/footer.html", "blocks/nutrients.html", "article.html", "nutrient.html"])
+IDX = st.integers(0, 20)
+EDITS = st.one_of(
+    st.tuples(st.just("add_article"), TOPICS, st.booleans(), REFS),
+    st.tuples(st.just("change_title"), IDX),
+    st.tuples(st.just("change_body"), IDX),
+    st.tuples(st.just("change_topic"), IDX, TOPICS),
+    st.tuples(st.just("delete"), IDX),
+    st.tuples(st.just("rename"), IDX),
+    st.tuples(st.just("edit_record"), IDX),
+    st.tuples(st.just("toggle_membership"), IDX, TOPICS),
+    st.tuples(st.just("add_record")),
+    st.tuples(st.just("remove_record")),
+    st.tuples(st.just("edit_reference"), REFS),
+    st.tuples(st.just("edit_template"), TEMPLATES),
+)
+
+
+def outcome(project: Project, out: Path, **kwargs) -> object:
+    try:
+        build(project, out, **kwargs)
+    except ContentError as exc:
+        return ("error", sorted(d.format() for d in exc.diagnostics))
+    return tree_bytes(out)
+
+
+def check_step(site: Site, state: BuildState, tmp: Path) -> None:
+    incremental = outcome(site.project, tmp / "inc", use_cache=True, state=state)
+    cold = outcome(site.project, tmp / "cold")
+    if isinstance(cold, tuple):
+        assert incremental == cold
+        return
+    assert isinstance(incremental, dict)
+    assert sorted(incremental) == sorted(cold)
+    for rel in cold:
+        assert incremental[rel] == cold[rel], f"{rel} differs"
+
+
+def backdate(root: Path) -> None:
+    """Make every source look older than the racy-stat window (as if edited minutes ago)."""
+    old = 1_700_000_000
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, (old, old))
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_project(tmp_path_factory.mktemp("base") / "site")
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(edits=st.lists(EDITS, min_size=1, max_size=4))
+def test_incremental_equals_cold_build(base: Path, tmp_path_factory: pytest.TempPathFactory,
+                                       edits: list[tuple]) -> None:
+    tmp = tmp_path_factory.mktemp("run")
+    root = tmp / "site"
+    shutil.copytree(base, root)
+    site = Site(root)
+    state = BuildState()
+    check_step(site, state, tmp)
+    for name, *args in edits:
+        getattr(site, name)(*args)
+        check_step(site, state, tmp)
+
+
+@pytest.mark.parametrize("fine", [True, False])
+def test_each_edit_kind_scripted(site: Path, tmp_path: Path, fine: bool) -> None:
+    s = Site(site, nav=fine)
+    state = BuildState()
+    check_step(s, state, tmp_path)
+    steps = [("add_article", "calf", True, "ref-two"), ("add_article", "leg", True, "ref-one"),
+             ("toggle_membership", 0, "leg"), ("change_topic", 0, "leg"), ("edit_record", 1),
+             ("change_title", 1), ("change_body", 2), ("add_record",), ("edit_reference", "ref-two"),
+             ("edit_template", "blocks/nutrients.html"), ("rename", 1), ("remove_record",), ("delete", 0),
+             ("edit_template", "partials/footer.html")]
+    for name, *args in steps:
+        getattr(s, name)(*args)
+        check_step(s, state, tmp_path)
+
+
+def test_cache_on_disk_reuses_pages_and_keeps_mtimes(site: Path, tmp_path: Path) -> None:
+    project = Project(site)
+    out = tmp_path / "out"
+    first = build(project, out, use_cache=True)
+    assert first.pages_rendered == len(first.pages) and first.pages_cached == 0
+    backdate(site)
+    second = build(project, out, use_cache=True)          # a new process: cache from disk
+    assert second.pages_rendered == 0 and second.pages_cached == len(first.pages)
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*.html")}
+    third = build(project, out, use_cache=True)
+    assert third.skipped and third.warnings == second.warnings
+    s = Site(site)
+    s.change_body(0)
+    backdate(site)
+    fourth = build(project, out, use_cache=True)
+    assert 1 <= fourth.pages_rendered < len(first.pages)
+    changed = {out / rel for rel in fourth.files_changed}
+    for path, mtime in mtimes.items():
+        if path not in changed and path.exists():
+            assert path.stat().st_mtime_ns == mtime, path
+    assert any(p.suffix == ".html" for p in changed)
+
+
+def test_content_error_leaves_output_untouched(site: Path, tmp_path: Path) -> None:
+    project = Project(site)
+    out = tmp_path / "out"
+    build(project, out, use_cache=True)
+    before = tree_bytes(out)
+    (site / "content" / "calf-cramps.md").write_text("---\ntitle: [unclosed\n---\nx\n", encoding="utf-8")
+    with pytest.raises(ContentError):
+        build(project, out, use_cache=True)
+    assert tree_bytes(out) == before
+
+
+def test_incremental_builder_reports_changed_outputs(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(Project(site), out)
+    first = builder.rebuild()
+    assert "calf-cramps/index.html" in first.changed_outputs
+    s = Site(site)
+    path = site / "content" / "calf-cramps.md"
+    s.write(path, path.read_text(encoding="utf-8") + "\nA new paragraph.\n")
+    second = builder.rebuild({path})
+    assert second.pages_rendered >= 1
+    assert "calf-cramps/index.html" in second.changed_outputs
+    assert "index.html" not in second.changed_outputs
+    path.unlink()
+    third = builder.rebuild({path})
+    assert "calf-cramps/index.html" in third.removed_outputs
