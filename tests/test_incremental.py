@@ -244,6 +244,7 @@ def test_each_edit_kind_scripted(site: Path, tmp_path: Path, fine: bool) -> None
 
 
 def test_cache_on_disk_reuses_pages_and_keeps_mtimes(site: Path, tmp_path: Path) -> None:
+    s = Site(site)
     project = Project(site)
     out = tmp_path / "out"
     first = build(project, out, use_cache=True)
@@ -254,7 +255,6 @@ def test_cache_on_disk_reuses_pages_and_keeps_mtimes(site: Path, tmp_path: Path)
     mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*.html")}
     third = build(project, out, use_cache=True)
     assert third.skipped and third.warnings == second.warnings
-    s = Site(site)
     s.change_body(0)
     backdate(site)
     fourth = build(project, out, use_cache=True)
@@ -279,10 +279,10 @@ def test_content_error_leaves_output_untouched(site: Path, tmp_path: Path) -> No
 
 def test_incremental_builder_reports_changed_outputs(site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
+    s = Site(site)
     builder = IncrementalBuilder(Project(site), out)
     first = builder.rebuild()
     assert "calf-cramps/index.html" in first.changed_outputs
-    s = Site(site)
     path = site / "content" / "calf-cramps.md"
     s.write(path, path.read_text(encoding="utf-8") + "\nA new paragraph.\n")
     second = builder.rebuild({path})
