@@ -313,3 +313,18 @@ def test_browser_follows_every_kind_of_save(site: Path, serve, page) -> None:
     expect(overlay).to_have_count(0, timeout=5000)
     expect(body).to_contain_text("Data-fixed-4", timeout=5000)
     assert reloaded()
+
+
+def test_starts_even_when_the_first_build_fails(site: Path, serve) -> None:
+    faqs = site / "data" / "faqs.yaml"
+    good = faqs.read_text()
+    faqs.write_text(good.replace("    question:", "    question: [unclosed\n    oops:", 1))
+    server = serve(site)
+    status = server.status()
+    assert not status["ok"] and status["errors"][0].startswith("data/faqs.yaml:")
+    code, _, body = server.request("/calf-cramps/")
+    assert code == 404 and b"/__serve__/client.js" in body  # so the page reloads once it exists
+    gen = status["builds"]
+    faqs.write_text(good)
+    assert server.wait_build(gen)["ok"]
+    assert server.request("/calf-cramps/")[0] == 200

@@ -23,6 +23,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "its origin is ignored while previewing")
     p.add_argument("--output", "-o", metavar="DIR", help="output folder (default: output/)")
     p.add_argument("--open", action="store_true", help="open the site in the web browser")
+    p.add_argument("--no-search", action="store_true",
+                   help="skip the Pagefind search index for faster rebuilds (search will not work "
+                        "in the preview, and output/ differs from 'build.py build' by pagefind/)")
     p.set_defaults(run=run)
 
 
@@ -31,6 +34,10 @@ def run(args: argparse.Namespace, project: Project, console: Console) -> int:
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, not {args.port}")
+    if args.no_search:
+        from .. import publish
+        if hasattr(publish, "configure"):
+            publish.configure(search_index=False)
     out = Path(args.output).resolve() if args.output else project.default_output
     preview = Preview(project, out, console, base_url=args.base_url, host=args.host, port=args.port)
     preview.bind()                 # refuse a busy port before spending time on a build

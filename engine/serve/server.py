@@ -51,6 +51,9 @@ CLIENT_JS = Path(__file__).with_name("client.js")
 CLIENT_URL = "/__serve__/client.js"
 STATUS_URL = "/__serve__/status.json"
 PROTOCOL = "http://livereload.com/protocols/official-7"
+NOT_FOUND = (b'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Not found</title></head>\n'
+             b"<body><h1>Not found</h1><p>There is no page at this address (yet). This preview reloads by "
+             b"itself when one is built.</p></body></html>\n")
 HEAD_END = re.compile(rb"</head\s*>", re.I)
 BODY_END = re.compile(rb"</body\s*>", re.I)
 
@@ -183,8 +186,7 @@ class Preview:
         server.add_sockets(self.sockets)
         poller = PeriodicCallback(self._poll, self.interval * 1000)
         poller.start()
-        stopping = lambda *_: self.loop.add_callback_from_signal(self.loop.stop)  # noqa: E731
-        signal.signal(signal.SIGTERM, stopping)
+        signal.signal(signal.SIGTERM, lambda *_: self.loop.add_callback(self.loop.stop))
         self.console.info(f"Serving {self.url}  (watching content/, data/, templates/, static/, "
                           f"schemas/; Ctrl+C to stop)")
         if open_browser:
@@ -458,9 +460,9 @@ class SiteHandler(web.RequestHandler):
             self.redirect(target.location, permanent=False)
             return
         self.set_status(target.status)
-        if target.file is None:
-            self.set_header("Content-Type", "text/plain; charset=utf-8")
-            self.write(b"404 Not Found\n")
+        if target.file is None:  # no 404.html (yet): a page that still reloads when this one appears
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.write(inject(NOT_FOUND, f'<script src="{CLIENT_URL}" data-version="missing"></script>'.encode()))
             return
         try:
             data = target.file.read_bytes()
