@@ -328,3 +328,22 @@ def test_starts_even_when_the_first_build_fails(site: Path, serve) -> None:
     faqs.write_text(good)
     assert server.wait_build(gen)["ok"]
     assert server.request("/calf-cramps/")[0] == 200
+
+
+def test_a_save_during_a_rebuild_gets_its_own_rebuild(site: Path, serve) -> None:
+    server = serve(site)
+    gen = server.status()["builds"]
+    page = site / "content" / "calf-cramps.md"
+    original = page.read_text()
+    page.write_text(original.replace("Calf cramps are common", "First save says"))
+    deadline = time.monotonic() + 5
+    while not server.status()["building"]:
+        if time.monotonic() > deadline or server.status()["builds"] > gen:
+            pytest.skip("the rebuild finished before the test could save again")
+        time.sleep(0.002)
+    page.write_text(original.replace("Calf cramps are common", "Second save says"))
+    deadline = time.monotonic() + 10
+    while (status := server.status())["builds"] < gen + 2 or status["building"]:
+        assert time.monotonic() < deadline, server.output()
+        time.sleep(0.02)
+    assert "Second save says" in (site / "output" / "calf-cramps" / "index.html").read_text()
