@@ -10,6 +10,7 @@ every key and value by its path (``("nutrients", 0, "food_sources")``).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ class YamlDoc:
     data: Any
     values: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     keys: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    #: hash of the source text and line offset ('' if unknown): equal digests, equal documents
+    digest: str = ""
 
     def where(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
         """Position of *path*, or of its nearest recorded ancestor."""
@@ -238,6 +241,8 @@ def parse_yaml(text: str, rel: str, *, line_offset: int = 0, allow_empty: bool =
     builder.doc.data = builder.build(nodes[0], ())
     if builder.problems:
         raise ContentError(builder.problems)
+    builder.doc.digest = hashlib.blake2b(f"{line_offset}\n{text}".encode("utf-8", "surrogatepass"),
+                                         digest_size=16).hexdigest()
     return builder.doc
 
 

@@ -269,8 +269,19 @@ def _found(value: Any) -> str:
     return describe(value) if isinstance(value, (list, dict)) else repr(value)
 
 
+_results: dict[tuple[int, str, str, str], tuple[Draft202012Validator, list[Diagnostic]]] = {}
+
+
 def validate_doc(doc: YamlDoc, validator: Draft202012Validator, root_label: str = "the file") -> list[Diagnostic]:
+    """Diagnostics for *doc*; remembered by document digest, since most files do not change between builds."""
+    key = (id(validator), doc.rel, doc.digest, root_label)
+    if doc.digest and key in _results and _results[key][0] is validator:
+        return list(_results[key][1])
     translator = Translator(doc, root_label)
     for err in validator.iter_errors(to_json(doc.data)):
         translator.error(err)
+    if doc.digest:
+        if len(_results) > 512:
+            _results.clear()
+        _results[key] = (validator, list(translator.out))
     return translator.out
