@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""Build benchmarks: ``make bench`` / ``make bench COMPARE=1`` (see README, "Performance").
+
+Prints, per corpus size, the median seconds of a cold build, a no-op rebuild, a
+one-article edit, a one-data-record edit and a template edit, and the peak
+memory (ru_maxrss of the build process and its workers).  With --compare it
+also times the 40-line floor script (bench/floor.py) and, when they can be
+installed into bench/.venv-compare, Hugo, Pelican and MkDocs on the same
+articles, and prints ratios from this one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from corpus import make_corpus  # noqa: E402
+
+PY = sys.executable
+COMPARE_VENV = HERE / ".venv-compare"
+COMPARE_PACKAGES = ["hugo", "pelican", "mkdocs"]
+
+
+def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
+    """Seconds and peak RSS (MiB) of *cmd* and its children, measured in a fresh wrapper process."""
+    code = ("import resource,subprocess,sys,time,json;t=time.perf_counter();"
+            "r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE,text=True);"
+            "d=time.perf_counter()-t;"
+            "print(json.dumps([r.returncode,d,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,r.stderr[-2000:]]))")
+    proc = subprocess.run([PY, "-c", code, *cmd], cwd=cwd, capture_output=True, text=True)
+    rc, seconds, rss_kb, err = json.loads(proc.stdout)
+    if rc != 0:
+        raise RuntimeError(f"{' '.join(cmd[:4])} ... failed ({rc}):\n{err}")
+    return seconds, rss_kb // 1024
+
+
+def median(cmd: list[str], repeat: int, before=None) -> tuple[float, int]:
+    runs = []
+    for _ in range(repeat):
+        if before:
+            before()
+        runs.append(timed(cmd))
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def bench_tool(site: Path, repeat: int) -> dict[str, tuple[float, int]]:
+    build = [PY, str(ROOT / "build.py"), "--root", str(site), "-q", "build"]
+    results: dict[str, tuple[float, int]] = {}
+    shutil.rmtree(site / ".cache", ignore_errors=True)
+    results["cold build (--no-cache)"] = median(build + ["--no-cache"], repeat)
+    timed(build)                                    # fill the cache
+    time.sleep(2.1)                                 # let the racy-stat window pass
+    timed(build)
+    results["no-op rebuild"] = median(build, repeat)
+    article = sorted((site / "content").glob("article-*.md"))[len(list((site / "content").glob("article-*.md"))) // 2]
+    counter = [0]
+
+    def edit_article() -> None:
+        counter[0] += 1
+        with article.open("a", encoding="utf-8") as fh:
+            fh.write(f"\nAn edit, number {counter[0]}.\n")
+    results["one-article edit"] = median(build, repeat, edit_article)
+    data = site / "data" / "nutrients.yaml"
+    original = data.read_text(encoding="utf-8")
+
+    def edit_record() -> None:
+        counter[0] += 1
+        text = data.read_text(encoding="utf-8")
+        start = text.index("    summary: \"")   # the first record's one-line summary
+        end = text.index("\n", start)
+        data.write_text(text[:start] + f"    summary: \"Edited summary {counter[0]}.\"" + text[end:],
+                        encoding="utf-8")
+    try:
+        results["one-data-record edit"] = median(build, repeat, edit_record)
+    finally:
+        data.write_text(original, encoding="utf-8")
+    template = site / "templates" / "article.html"
+
+    def edit_template() -> None:
+        counter[0] += 1
+        with template.open("a", encoding="utf-8") as fh:
+            fh.write(f"<!-- template edit {counter[0]} -->\n")
+    results["template edit"] = median(build, repeat, edit_template)
+    return results
+
+
+# -- other generators -----------------------------------------------------------
+
+def compare_python() -> Path | None:
+    bin_py = COMPARE_VENV / "bin" / "python"
+    if not bin_py.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(COMPARE_VENV)], check=True)
+    for package in COMPARE_PACKAGES:
+        subprocess.run([str(bin_py), "-m", "pip", "install", "-q", "--disable-pip-version-check", package],
+                       check=False)
+    return bin_py
+
+
+def installed(py: Path, module: str) -> bool:
+    return subprocess.run([str(py), "-c", f"import {module}"], capture_output=True).returncode == 0
+
+
+def prepare_others(site: Path, work: Path) -> dict[str, Path]:
+    """Plain Markdown copies of the articles for the other generators (``::: x`` lines dropped)."""
+    work.mkdir(parents=True, exist_ok=True)
+    docs = work / "docs"
+    if not (work / ".complete").exists():
+        shutil.rmtree(docs, ignore_errors=True)
+        docs.mkdir()
+        for path in sorted((site / "content").glob("article-*.md")):
+            text = path.read_text(encoding="utf-8").replace("::: nutrients\n", "")
+            (docs / path.name).write_text(text, encoding="utf-8")
+        (work / ".complete").write_text("ok\n")
+    return {"docs": docs}
+
+
+def bench_floor(site: Path, work: Path, repeat: int) -> tuple[float, int]:
+    out = work / "floor-out"
+    return median([PY, str(HERE / "floor.py"), str(work / "docs"), str(site / "data" / "nutrients.yaml"),
+                   str(out), str(os.cpu_count() or 2)], repeat, lambda: shutil.rmtree(out, ignore_errors=True))
+
+
+def bench_hugo(py: Path, site: Path, work: Path, repeat: int) -> tuple[float, int] | None:
+    hugo = py.parent / "hugo"
+    if not hugo.exists():
+        return None
+    proj = work / "hugo"
+    if not proj.exists():
+        (proj / "layouts" / "_default").mkdir(parents=True)
+        (proj / "data").mkdir()
+        shutil.copy(site / "data" / "nutrients.yaml", proj / "data" / "nutrients.yaml")
+        (proj / "hugo.toml").write_text('baseURL = "/"\ntitle = "bench"\n'
+                                        'disableKinds = ["taxonomy", "term", "RSS", "sitemap"]\n')
+        (proj / "layouts" / "_default" / "single.html").write_text(
+            "<html><body><h1>{{ .Title }}</h1>{{ .Content }}<ul>{{ range .Site.Data.nutrients.nutrients }}"
+            "{{ if in .body_parts $.Params.topic }}<li>{{ .name }}: {{ .summary }}</li>{{ end }}{{ end }}"
+            "</ul></body></html>\n")
+        (proj / "layouts" / "_default" / "list.html").write_text("<html></html>\n")
+        shutil.copytree(work / "docs", proj / "content" / "posts")
+    return median([str(hugo), "--quiet", "-s", str(proj), "-d", str(proj / "public")], repeat,
+                  lambda: shutil.rmtree(proj / "public", ignore_errors=True))
+
+
+def bench_pelican(py: Path, work: Path, repeat: int) -> tuple[float, int] | None:
+    if not installed(py, "pelican"):
+        return None
+    conf = work / "pelicanconf.py"
+    conf.write_text("SITENAME='bench'\nTIMEZONE='UTC'\nDEFAULT_LANG='en'\nLOAD_CONTENT_CACHE=False\n"
+                    "FEED_ALL_ATOM=None\nCATEGORY_FEED_ATOM=None\nAUTHOR_FEED_ATOM=None\n")
+    out = work / "pelican-out"
+    return median([str(py.parent / "pelican"), str(work / "docs"), "-o", str(out), "-s", str(conf), "-q"],
+                  repeat, lambda: shutil.rmtree(out, ignore_errors=True))
+
+
+def bench_mkdocs(py: Path, work: Path, repeat: int) -> tuple[float, int] | None:
+    if not installed(py, "mkdocs"):
+        return None
+    (work / "mkdocs.yml").write_text("site_name: bench\ndocs_dir: docs\nsite_dir: mkdocs-out\n"
+                                     "markdown_extensions: [tables, toc]\n")
+    return median([str(py.parent / "mkdocs"), "build", "-q", "-f", str(work / "mkdocs.yml")], repeat)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated corpus sizes")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--compare", action="store_true", help="also time the floor script and other generators")
+    args = parser.parse_args(argv)
+    py = compare_python() if args.compare else None
+    for size in [int(s) for s in args.sizes.split(",") if s]:
+        repeat = args.repeat if size <= 2000 else 1
+        site = make_corpus(size)
+        print(f"\n== {size:,} articles ({site.relative_to(ROOT)}), median of {repeat}, "
+              f"{os.cpu_count()} cores")
+        ours = bench_tool(site, repeat)
+        for name, (secs, rss) in ours.items():
+            print(f"  cramp-guide  {name:24s} {secs:8.2f} s   peak {rss:6d} MiB")
+        if not args.compare:
+            continue
+        work = HERE / "corpus" / f"others-{size}"
+        prepare_others(site, work)
+        others = {"floor.py (40 lines, all cores)": bench_floor(site, work, repeat)}
+        for name, fn in (("Hugo", lambda: bench_hugo(py, site, work, repeat)),
+                         ("Pelican", lambda: bench_pelican(py, work, repeat)),
+                         ("MkDocs", lambda: bench_mkdocs(py, work, repeat))):
+            try:
+                found = fn()
+            except RuntimeError as exc:
+                print(f"  {name}: failed: {str(exc)[:300]}")
+                continue
+            if found is None:
+                print(f"  {name}: not installed (pip install {name.lower()} into bench/.venv-compare failed)")
+                continue
+            others[name] = found
+        cold = ours["cold build (--no-cache)"][0]
+        noop = ours["no-op rebuild"][0]
+        for name, (secs, rss) in others.items():
+            print(f"  {name:32s} full build {secs:8.2f} s   peak {rss:6d} MiB   "
+                  f"cramp-guide cold is {secs / cold:5.2f}x faster, no-op {secs / noop:6.1f}x faster")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
