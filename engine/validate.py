@@ -257,8 +257,10 @@ def check_page(src: SourcePage, store: DataStore, blocks: dict[str, list[str]], 
     if isinstance(topic, str) and SLUG_RE.match(topic):
         topics = topic_names(store)
         if topic not in topics:
-            report.extend([meta.diag(("topic",), f"topic '{topic}' is neither a body part nor a nutrient id",
-                                     hint=topic_hint(topic, topics))])
+            # a warning, not an error: a new article may start a new topic (``build.py new``)
+            report.extend([meta.diag(("topic",), f"topic '{topic}' is neither a body part nor a nutrient id, "
+                                                 "so data blocks on this page select no records",
+                                     severity="warning", hint=topic_hint(topic, topics))])
     first, last = data.get("last_reviewed"), data.get("next_review")
     if isinstance(first, dt.date) and isinstance(last, dt.date) and last <= first:
         report.extend([meta.diag(("next_review",), f"'next_review' ({last.isoformat()}) must be after "
