@@ -68,29 +68,43 @@ class TemplateDeps:
         return self._cache[name]
 
 
-def template_diagnostic(exc: BaseException, templates_dir: Path, rel_prefix: str,
-                        fallback: str, fallback_line: int = 0) -> Diagnostic:
-    """Turn a Jinja exception into ``templates/x.html:LINE`` (or the page's own file)."""
-    templates_dir = templates_dir.resolve()
-    if isinstance(exc, jinja2.TemplateSyntaxError):
-        name = exc.name or exc.filename or ""
-        return Diagnostic(f"{rel_prefix}/{name}" if name else fallback, exc.lineno or 0, 1, "error",
-                          f"template syntax error: {exc.message}", "",
-                          "check the {% %} and {{ }} tags on that line")
-    if isinstance(exc, jinja2.TemplateNotFound):
-        return Diagnostic(fallback, fallback_line, 1, "error",
-                          f"template not found: '{exc.name}'", "template",
-                          f"use the name of a file in {rel_prefix}/")
-    where, line = fallback, fallback_line
+def _template_frame(exc: BaseException, templates_dir: Path, rel_prefix: str) -> tuple[str, int] | None:
+    """The innermost traceback frame that runs a template file: (``templates/x.html``, line)."""
+    found = None
     tb: TracebackType | None = exc.__traceback__
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        try:
-            rel = Path(filename).resolve().relative_to(templates_dir)
-            where, line = f"{rel_prefix}/{rel.as_posix()}", tb.tb_lineno
-        except ValueError:
-            pass
+        if filename.endswith(".html"):  # Jinja maps template frames to the template's file and line
+            try:
+                rel = Path(filename).resolve().relative_to(templates_dir)
+                found = (f"{rel_prefix}/{rel.as_posix()}", tb.tb_lineno)
+            except ValueError:
+                pass
         tb = tb.tb_next
+    return found
+
+
+def template_diagnostic(exc: BaseException, templates_dir: Path, rel_prefix: str,
+                        fallback: str, fallback_line: int = 0) -> Diagnostic:
+    """Turn a Jinja exception into ``templates/x.html:LINE:1`` (or the page's own file and line)."""
+    templates_dir = templates_dir.resolve()
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        name = exc.name or exc.filename or ""
+        if name and Path(name).is_absolute():
+            try:
+                name = Path(name).resolve().relative_to(templates_dir).as_posix()
+            except ValueError:
+                pass
+        return Diagnostic(f"{rel_prefix}/{name}" if name else fallback, exc.lineno or fallback_line, 1, "error",
+                          f"template syntax error: {exc.message}", "",
+                          "check the {% %} and {{ }} tags on that line, and that every {% if/for/block %} "
+                          "has its {% end... %}")
+    frame = _template_frame(exc, templates_dir, rel_prefix)
+    where, line = frame or (fallback, fallback_line)
+    if isinstance(exc, jinja2.TemplateNotFound):
+        # included from a template: point at the include; chosen by the page: at its 'template' field
+        return Diagnostic(where, line, 1, "error", f"template not found: '{exc.name}'",
+                          "" if frame else "template", f"use the name of a file in {rel_prefix}/")
     message = str(exc)
     if isinstance(exc, jinja2.UndefinedError):
         message = f"undefined value in template: {message}"
