@@ -119,7 +119,7 @@ def test_changed_food_source_changes_every_table(tmp_path: Path) -> None:
     for html_file in (project / "output").rglob("*.html"):
         html = html_file.read_text()
         for table in tables:
-            marker = f'<table id="{table["id"]}">'
+            marker = f'<table id="data-{table["id"]}">'  # table ids are prefixed: headings may share the name
             if marker in html:
                 chunk = html[html.index(marker):]
                 chunk = chunk[:chunk.index("</table>")]
