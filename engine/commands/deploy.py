@@ -53,6 +53,10 @@ def run(args: argparse.Namespace, project: Project, console: Console) -> int:
     publish.configure(minify=args.minify)
     result = build(project, out, base_url=args.base_url, strict=True)  # ContentError -> exit 1
     console.info(f"deploy: built {len(result.pages)} pages with --strict")
+    if result.site is not None and not result.site.config.origin:
+        console.error("deploy: warning: the base URL has no scheme and host, so canonical links, the "
+                      "sitemap and the feed use site-relative URLs; set base_url in data/site.yaml "
+                      "(or --base-url) to the public address, e.g. https://example.org/health/")
     report = check_links(out)
     where = project.rel(out)
     for problem in report.broken:
