@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         noop = ours["no-op rebuild"][0]
         for name, (secs, rss) in others.items():
             print(f"  {name:32s} full build {secs:8.2f} s   peak {rss:6d} MiB   "
-                  f"cramp-guide cold is {secs / cold:5.2f}x faster, no-op {secs / noop:6.1f}x faster")
+                  f"ours/theirs: cold {cold / secs:5.2f}x, no-op {noop / secs:6.3f}x")
     return 0
 
 
