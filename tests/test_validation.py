@@ -199,3 +199,17 @@ def test_generate_rules_checked(site: Path, capsys: pytest.CaptureFixture[str], 
                                          encoding="utf-8")
     code, out = cli(site, "check", capsys=capsys)
     assert code == 1 and "data/site.yaml:8:" in out and message in out, out
+
+
+def test_missing_include_points_at_the_including_template(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _insert_line(site / "templates/base.html", 12, '{% include "partials/no-such-partial.html" %}')
+    code, out = cli(site, "check", capsys=capsys)
+    assert code == 1
+    assert "templates/base.html:12:1: error: template not found: 'partials/no-such-partial.html'" in out
+
+
+def test_unknown_template_in_front_matter(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit(site / "content/index.md", "template: home.html", "template: hom.html")
+    code, out = cli(site, "check", capsys=capsys)
+    assert code == 1
+    assert "content/index.md:3:11: error: unknown template 'hom.html' [template]\n    hint: did you mean 'home.html'?" in out
