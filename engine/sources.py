@@ -110,5 +110,13 @@ def load_sources(project: Project) -> Sources:
         report.items.append(Diagnostic(project.rel(project.content_dir), 0, 0, "error",
                                        "the content/ folder is missing", "",
                                        "run 'python build.py new article \"Title\"' to start one"))
+    if report.errors:
+        # Some files could not be read at all.  Still check the ones that could against
+        # their schemas, so one run lists every problem; cross-record checks would only
+        # add noise about the missing file, so they wait for the next run.
+        from .validate import check_schemas  # late import: validate imports this module
+        schema_report = Report()
+        check_schemas(sources, schema_report)
+        report.extend(schema_report.errors)
     report.raise_if_errors()
     return sources

@@ -213,3 +213,15 @@ def test_unknown_template_in_front_matter(site: Path, capsys: pytest.CaptureFixt
     code, out = cli(site, "check", capsys=capsys)
     assert code == 1
     assert "content/index.md:3:11: error: unknown template 'hom.html' [template]\n    hint: did you mean 'home.html'?" in out
+
+
+def test_unreadable_file_does_not_hide_schema_errors_elsewhere(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit(site / "data/faqs.yaml", "topics: [calf]", "topics: [calf")
+    edit(site / "data/nutrients.yaml", "relation: direct", "relation: direkt")
+    edit(site / "content/index.md", "title: Fixture home", "title: Fixture home\ntitle: again")
+    edit(site / "content/calf-cramps.md", "topic: calf", "topic: calf\nnav_order: first")
+    code, out = cli(site, "check", capsys=capsys)
+    assert code == 1
+    located = [line.split(": error: ")[0] for line in out.splitlines() if ": error: " in line]
+    assert [loc.rsplit(":", 2)[0] for loc in located] == [
+        "content/calf-cramps.md", "content/index.md", "data/faqs.yaml", "data/nutrients.yaml"], out
