@@ -366,7 +366,7 @@ def build(project: Project, out: Path, base_url: str | None = None, strict: bool
                 staged.copy_file(cachemod.blob_path(project, digest), rel)
                 new_cache.files[SITE_PREFIX + rel] = (digest, None)
         else:
-            for rel, data in publish.site_files(loaded, pages).items():
+            for rel, data in publish.site_files(loaded, pages, renderer).items():
                 staged.write_bytes(rel, data)
                 digest = h(data)
                 if use_cache:
@@ -374,6 +374,8 @@ def build(project: Project, out: Path, base_url: str | None = None, strict: bool
                 new_cache.files[SITE_PREFIX + rel] = (digest, None)
         new_cache.files[SITE_KEY] = (site_key, None)
         publish.after_write(loaded, staged.staging)
+        if publish.options.defer_search:   # live preview: keep the last index until it is refreshed
+            staged.carry_over("pagefind")
         staged.relink_unchanged()
         # what is on disk now (after post-processing); inode and mtime survive the rename
         page_rels = set(rendered.entries)

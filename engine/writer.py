@@ -105,6 +105,18 @@ class StagedOutput:
     def copy_file(self, source: Path, rel: str) -> None:
         shutil.copyfile(source, self._target(rel))
 
+    def carry_over(self, rel_dir: str) -> None:
+        """Hard-link a folder of the previous output into the staging folder, if it exists."""
+        if self.previous is None or not (self.previous / rel_dir).is_dir():
+            return
+        source = self.previous / rel_dir
+        for path in sorted(source.rglob("*")):
+            if path.is_file():
+                target = self.path(f"{rel_dir}/{path.relative_to(source).as_posix()}")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if not target.exists():
+                    os.link(path, target)
+
     def relink_unchanged(self) -> None:
         """Replace each staged file whose bytes equal the previous output's with a hard
         link to that file, so it keeps its modification time; fill ``written``/``kept``.

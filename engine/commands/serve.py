@@ -34,10 +34,11 @@ def run(args: argparse.Namespace, project: Project, console: Console) -> int:
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, not {args.port}")
+    from .. import publish
     if args.no_search:
-        from .. import publish
-        if hasattr(publish, "configure"):
-            publish.configure(search_index=False)
+        publish.configure(search_index=False)
+    else:  # index after each reload instead of before it: keeps save-to-browser latency low
+        publish.configure(defer_search=True)
     out = Path(args.output).resolve() if args.output else project.default_output
     preview = Preview(project, out, console, base_url=args.base_url, host=args.host, port=args.port)
     preview.bind()                 # refuse a busy port before spending time on a build

@@ -22,7 +22,7 @@ from .sitemap import robots_txt, sitemap_xml
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import Loaded
-    from ..render import PageResult
+    from ..render import PageResult, SiteRenderer
 
 
 @dataclass
@@ -31,6 +31,8 @@ class Options:
     minify: bool = False
     hash_assets: bool = True
     search_index: bool = True
+    #: the live preview indexes after the browser has reloaded (see serve/server.py)
+    defer_search: bool = False
 
 
 options = Options()
@@ -38,7 +40,7 @@ options = Options()
 
 def cache_key() -> str:
     """Part of the build cache's keys: changing an option re-renders every page."""
-    return repr(options)
+    return repr((options.minify, options.hash_assets, options.search_index))
 
 
 def configure(**values: bool) -> None:
@@ -48,7 +50,7 @@ def configure(**values: bool) -> None:
         setattr(options, key, bool(value))
 
 
-def not_found_page(loaded: "Loaded") -> str:
+def not_found_page(loaded: "Loaded", renderer: "SiteRenderer | None" = None) -> str:
     """404.html rendered through the same base template (links are root-relative with the base path)."""
     from ..diagnostics import ContentError
     from ..model import Page
@@ -58,13 +60,14 @@ def not_found_page(loaded: "Loaded") -> str:
         return ""
     page = Page(kind="404", rel="templates/404.html", url="/404.html", output="404.html",
                 title="Page not found", template="404.html", description=loaded.config.description)
-    result, problems = SiteRenderer(project, loaded.site).render_page(page)
+    result, problems = (renderer or SiteRenderer(project, loaded.site)).render_page(page)
     if problems or result is None:
         raise ContentError(problems)
     return result.html
 
 
-def site_files(loaded: "Loaded", pages: list["PageResult"]) -> dict[str, bytes]:
+def site_files(loaded: "Loaded", pages: list["PageResult"],
+               renderer: "SiteRenderer | None" = None) -> dict[str, bytes]:
     """Extra files for the output folder, by path inside it."""
     config = loaded.config
     built = [r.page for r in pages]
@@ -73,7 +76,7 @@ def site_files(loaded: "Loaded", pages: list["PageResult"]) -> dict[str, bytes]:
         "robots.txt": robots_txt(config),
         "feed.xml": atom_feed(config, [p for p in built if p.is_article]),
     }
-    html404 = not_found_page(loaded)
+    html404 = not_found_page(loaded, renderer)
     if html404:
         files["404.html"] = html404.encode("utf-8")
     return files
@@ -87,6 +90,6 @@ def after_write(loaded: "Loaded", out: Path) -> None:
     if options.hash_assets:
         from .assets import hash_assets
         hash_assets(out, loaded.config.base_path)
-    if options.search_index and loaded.site.by_url("/search/") is not None:
+    if options.search_index and not options.defer_search and loaded.site.by_url("/search/") is not None:
         from .search import build_index
         build_index(out, loaded.config.language)

@@ -6,6 +6,8 @@ The index lands in ``pagefind/`` inside the output; the search page loads
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,11 +23,26 @@ def pagefind_available() -> bool:
     return True
 
 
-def build_index(out: Path, language: str = "en") -> None:
+def build_index(out: Path, language: str = "en", index_dir: Path | None = None) -> None:
+    """Index the HTML under *out* into *index_dir* (default ``out/pagefind``)."""
     if not pagefind_available():
         raise UsageError("the search index needs Pagefind: run 'make build' (pip install -r requirements.txt)")
+    index_dir = index_dir or out / "pagefind"
     cmd = [sys.executable, "-m", "pagefind", "--site", str(out), "--silent",
+           "--output-path", str(index_dir),
            "--force-language", language.split("-")[0].lower() or "en"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    if proc.returncode != 0 or not (out / "pagefind" / "pagefind.js").is_file():
+    if proc.returncode != 0 or not (index_dir / "pagefind.js").is_file():
         raise UsageError("Pagefind could not index the site: " + (proc.stderr or proc.stdout).strip()[-2000:])
+
+
+def refresh_index(out: Path, language: str = "en") -> None:
+    """Re-index a live output folder, swapping the new index in whole (used by the preview)."""
+    fresh = out.parent / f".{out.name}.pagefind-new-{os.getpid()}"
+    stale = out.parent / f".{out.name}.pagefind-old-{os.getpid()}"
+    shutil.rmtree(fresh, ignore_errors=True)
+    build_index(out, language, fresh)
+    if (out / "pagefind").exists():
+        os.replace(out / "pagefind", stale)
+    os.replace(fresh, out / "pagefind")
+    shutil.rmtree(stale, ignore_errors=True)

@@ -42,6 +42,8 @@ from tornado.netutil import bind_sockets
 from ..config import config_from_data
 from ..console import Console
 from ..diagnostics import ContentError, Diagnostic, UsageError
+from .. import publish
+from ..publish.search import refresh_index
 from ..incremental import IncrementalBuilder, RebuildResult
 from ..project import Project
 from ..yamlsource import load_yaml_file
@@ -175,6 +177,26 @@ class Preview:
 
     def initial_build(self) -> None:
         self._finish_build([], *self._run_build(None))
+        self._refresh_search_now()
+
+    # -- search index: refreshed after the browser has its page -----------------
+    def _search_wanted(self) -> bool:
+        return publish.options.defer_search and (self.out / "search" / "index.html").is_file()
+
+    def _refresh_search_now(self) -> None:
+        """Re-index output/ (Pagefind); runs on the rebuild thread, never raises."""
+        if not self._search_wanted():
+            return
+        renderer = self.builder.state.renderer
+        language = renderer.site.config.language if renderer is not None else "en"
+        try:
+            refresh_index(self.out, language)
+        except (UsageError, OSError) as exc:
+            self.console.error(f"search index not refreshed: {exc}")
+
+    def _refresh_search_later(self) -> None:
+        if self._search_wanted():
+            self.executor.submit(self._refresh_search_now)
 
     def run(self, open_browser: bool = False) -> None:
         asyncio.set_event_loop(asyncio.new_event_loop())
@@ -266,6 +288,8 @@ class Preview:
             self.console.info(f"{stamp} {what} -> {result.pages_rendered} pages rebuilt, "
                               f"{written} written in {seconds * 1000:.0f} ms{fixed}")
             self._notify(result)
+            if result.changed_outputs or result.removed_outputs:
+                self._refresh_search_later()
         else:
             diagnostics: list[Diagnostic] = value
             state.ok = False
