@@ -144,7 +144,8 @@ def save(project: Project, out: Path, cache: BuildCache) -> None:
 
 
 def source_roots(project: Project) -> list[Path]:
-    return [project.content_dir, project.data_dir, project.templates_dir, project.static_dir]
+    return [project.content_dir, project.data_dir, project.templates_dir, project.static_dir,
+            project.schemas_dir]
 
 
 def input_stats(project: Project) -> dict[str, Stat | None]:
