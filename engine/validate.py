@@ -196,6 +196,12 @@ def check_faq_topics(store: DataStore, report: Report) -> None:
                 report.extend([record.doc.diag(record.path + ("topics", index),
                                                f"topic '{topic}' is neither a body part nor a nutrient id",
                                                hint=topic_hint(topic, topics))])
+        group = record.data.get("group")
+        groups = store.collections.get("faq_groups", {})
+        if isinstance(group, str) and group not in groups:
+            report.extend([record.doc.diag(record.path + ("group",),
+                                           f"unknown FAQ group '{group}'",
+                                           hint=suggest(group, groups) or "add it under faq_groups: in data/faqs.yaml")])
 
 
 # -- 3. templates ------------------------------------------------------------

@@ -87,10 +87,26 @@ def test_hub_pages_exist_and_home_leads_everywhere(built: Path) -> None:
         assert f'href="/nutrients/{nutrient["id"]}/"' in home
 
 
-def test_faq_hub_lists_every_question_once(built: Path) -> None:
+def test_faq_hub_lists_every_question_once_grouped(built: Path) -> None:
     html = page(built, "faqs")
     for faq in data("faqs")["faqs"]:
         assert html.count(f'id="faq-{faq["id"]}"') == 1
+        section = html[html.index(f'<h2 id="faq-group-{faq["group"]}">'):]
+        section = section[:section.index("</section>")]
+        assert f'id="faq-{faq["id"]}"' in section, (faq["id"], faq["group"])
+
+
+def test_unknown_faq_group_is_an_error_with_line(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "bad", fixture=None)
+    path = project / "data" / "faqs.yaml"
+    lines = path.read_text().split("\n")
+    target = next(i for i, line in enumerate(lines) if line.strip() == "group: relief")
+    lines[target] = lines[target].replace("relief", "releif")
+    path.write_text("\n".join(lines))
+    result = run_cli(project, "check")
+    assert result.code == 1
+    assert f"data/faqs.yaml:{target + 1}:12: error: unknown FAQ group 'releif'" in result.err
+    assert "did you mean 'relief'?" in result.err
 
 
 def test_references_page_links_back_to_citing_pages(built: Path) -> None:
