@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .project import Project
+from .sources import walk_visible
 
 FORMAT = 3
 DEPENDENCIES = ("Jinja2", "Markdown", "MarkupSafe", "PyYAML", "jsonschema", "pagefind")
@@ -149,24 +150,15 @@ def source_roots(project: Project) -> list[Path]:
 
 
 def input_stats(project: Project) -> dict[str, Stat | None]:
-    """Stat of every file under the source folders (hidden files included: cheap and safe)."""
+    """Stat of every visible file under the source folders (the files the build reads)."""
     stats: dict[str, Stat | None] = {}
     root = str(project.root)
     for top in source_roots(project):
         if not top.is_dir():
             stats[project.rel(top) + "/"] = None
             continue
-        seen: set[str] = set()
-        for dirpath, dirnames, filenames in os.walk(top, followlinks=True):
-            real = os.path.realpath(dirpath)
-            if real in seen:
-                dirnames[:] = []
-                continue
-            seen.add(real)
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for dirpath, filenames in walk_visible(top):
             for name in filenames:
-                if name.startswith("."):
-                    continue
                 full = os.path.join(dirpath, name)
                 try:
                     st = os.stat(full)

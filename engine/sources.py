@@ -11,6 +11,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from .diagnostics import ContentError, Diagnostic, Report
 from .frontmatter import split
@@ -48,10 +49,16 @@ def walk_files(top: Path, suffixes: tuple[str, ...]) -> list[Path]:
     A symlink that points back up the tree would make ``rglob`` with
     ``followlinks`` loop forever; remembering real directories avoids it.
     """
-    found: list[Path] = []
+    found = [Path(dirpath) / name for dirpath, names in walk_visible(top) for name in names
+             if name.endswith(suffixes)]
+    return sorted(p for p in found if p.is_file())
+
+
+def walk_visible(top: Path) -> Iterator[tuple[str, list[str]]]:
+    """(folder, file names) under *top*, skipping hidden entries and visiting each real folder once."""
     seen: set[str] = set()
     if not top.is_dir():
-        return found
+        return
     for dirpath, dirnames, filenames in os.walk(top, followlinks=True):
         real = os.path.realpath(dirpath)
         if real in seen:
@@ -59,13 +66,7 @@ def walk_files(top: Path, suffixes: tuple[str, ...]) -> list[Path]:
             continue
         seen.add(real)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith(".") or not name.endswith(suffixes):
-                continue
-            path = Path(dirpath) / name
-            if path.is_file():
-                found.append(path)
-    return sorted(found)
+        yield dirpath, sorted(n for n in filenames if not n.startswith("."))
 
 
 def load_page(project: Project, path: Path) -> SourcePage:
