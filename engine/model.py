@@ -57,10 +57,14 @@ class Site:
     pages: list[Page]
 
     def by_url(self, url: str) -> Page | None:
-        for page in self.pages:
-            if page.url == url:
-                return page
-        return None
+        # a dict, rebuilt if pages were added: templates ask this on every page
+        index = self.__dict__.get("_by_url")
+        if index is None or len(index[0]) != len(self.pages):
+            index = (list(self.pages), {})
+            for page in reversed(self.pages):
+                index[1][page.url] = page
+            self.__dict__["_by_url"] = index
+        return index[1].get(url)
 
     @property
     def articles(self) -> list[Page]:

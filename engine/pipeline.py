@@ -151,6 +151,8 @@ class Resolver:
             if key == "*":
                 return fingerprint([(stem, fingerprint(doc.data)) for stem, doc in files.items()])
             return fingerprint(files[key].data) if key in files else self.MISSING
+        if kind == "exists":
+            return "yes" if self.site.by_url(key) is not None else self.MISSING
         if kind == "site":
             return fingerprint([self.meta_fp(p) for p in self.site.pages])
         if kind == "listing":

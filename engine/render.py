@@ -243,6 +243,12 @@ class PageContext:
     def _show(self, records: list[Record]) -> None:
         self.shown.update((r.collection, r.id) for r in records)
 
+    def has_page(self, url: str) -> bool:
+        """Whether the site has a page at *url*: templates link to optional pages
+        (search, about) only when they exist, without depending on every page."""
+        self.deps.add(("exists", url))
+        return self.site.by_url(url) is not None
+
     # -- second-pass listings --------------------------------------------
     def pages_showing(self, collection: str, rid: str) -> list[Page]:
         self.deps.add(("listing", f"{collection}:{rid}"))
@@ -269,6 +275,7 @@ class PageContext:
             "text": self.text,
             "markdown": self.markdown,
             "pages_showing": self.pages_showing,
+            "has_page": self.has_page,
             "citing_pages": self.citing_pages,
             **extra,
         }

@@ -52,11 +52,6 @@ class Site:
             # like the real site: a fixed menu, so pages do not all list every article
             with site_yaml.open("a", encoding="utf-8") as fh:
                 fh.write("nav:\n  - {title: Calf, url: /calf-cramps/}\n")
-            # and no template on every page that looks through all pages, so that
-            # the fine-grained dependencies (listings, selections) are what is tested
-            box = root / "templates" / "partials" / "search-box.html"
-            if box.is_file():
-                box.write_text("", encoding="utf-8")
 
     def tick(self) -> int:
         self.counter += 1
@@ -82,6 +77,15 @@ class Site:
         self.write(self.root / "content" / f"{name}.md", ARTICLE.format(
             title=f"New {n}", name=name, topic=topic, ref=ref, n=n,
             block="::: nutrients" if block else ""))
+
+    def toggle_about(self) -> None:
+        """The footer links to /about/ only while that page exists (``has_page``)."""
+        path = self.root / "content" / "about.md"
+        if path.exists():
+            path.unlink()
+        else:
+            self.write(path, ARTICLE.format(title="About", name="about", topic="calf", ref="ref-one",
+                                            n=self.tick(), block=""))
 
     def change_title(self, index: int) -> None:
         path = self._pick(index)
@@ -174,6 +178,7 @@ EDITS = st.one_of(
     st.tuples(st.just("edit_record"), IDX),
     st.tuples(st.just("toggle_membership"), IDX, TOPICS),
     st.tuples(st.just("add_record")),
+    st.tuples(st.just("toggle_about")),
     st.tuples(st.just("remove_record")),
     st.tuples(st.just("edit_reference"), REFS),
     st.tuples(st.just("edit_template"), TEMPLATES),
@@ -235,7 +240,7 @@ def test_each_edit_kind_scripted(site: Path, tmp_path: Path, fine: bool) -> None
     check_step(s, state, tmp_path)
     steps = [("add_article", "calf", True, "ref-two"), ("add_article", "leg", True, "ref-one"),
              ("toggle_membership", 0, "leg"), ("change_topic", 0, "leg"), ("edit_record", 1),
-             ("change_title", 1), ("change_body", 2), ("add_record",), ("edit_reference", "ref-two"),
+             ("change_title", 1), ("toggle_about",), ("change_body", 2), ("add_record",), ("edit_reference", "ref-two"),
              ("edit_template", "blocks/nutrients.html"), ("rename", 1), ("remove_record",), ("delete", 0),
              ("edit_template", "partials/footer.html")]
     for name, *args in steps:

@@ -71,7 +71,7 @@ def test_standard_extensions_are_on(site: Path) -> None:
     assert '<h2 id="a-heading">A heading</h2>' in html
     assert "<table>" in html and "<td>1</td>" in html
     assert 'class="footnote"' in html
-    assert "&ldquo;quoted&rdquo;" in html
+    assert "\u201cquoted\u201d" in html
     assert "<em>inner</em>" in html
     assert 'id="custom-id"' in html
 
