@@ -11,8 +11,11 @@ What is stored, per output folder, in one pickle file:
                  of every dependency it recorded while rendering (templates,
                  records, selections, listings ...), the records it showed and
                  the references it cited (for second-pass listings), the hash of
-                 the HTML it produced, and the stat of the file written.
-* ``files``    - stat of every other file written (static, site-wide outputs).
+                 the HTML it produced, and the stat of the file written.  The
+                 HTML itself is not stored: the output folder holds it, and the
+                 stat says whether that copy can be trusted.
+* ``files``    - hash and stat of every other file written (static, site-wide outputs).
+* ``site_key`` - fingerprint of what the site-wide files are made from.
 * ``inputs``   - stat of every source file, for the "nothing changed" shortcut.
 * ``warnings`` - the diagnostics of that build, to repeat them on a no-op.
 
@@ -33,7 +36,7 @@ from typing import Any
 from .project import Project
 from .sources import walk_visible
 
-FORMAT = 3
+FORMAT = 4
 DEPENDENCIES = ("Jinja2", "Markdown", "MarkupSafe", "PyYAML", "jsonschema", "pagefind")
 
 Stat = tuple[int, int, int]   # size, mtime_ns, inode
@@ -110,6 +113,8 @@ class BuildCache:
     warnings: list[Any] = field(default_factory=list)
     page_count: int = 0
     started_ns: int = 0      # when the build that wrote this cache started (racy-stat guard)
+    site_key: str = ""       # fingerprint of the inputs of the site-wide files (sitemap, feed, 404)
+    site_files: tuple[str, ...] = ()
 
 
 def cache_file(project: Project, out: Path) -> Path:
@@ -166,46 +171,3 @@ def input_stats(project: Project) -> dict[str, Stat | None]:
                     continue
                 stats[os.path.relpath(full, root)] = (st.st_size, st.st_mtime_ns, st.st_ino)
     return stats
-
-
-# -- rendered HTML, content-addressed: .cache/html/<hash> -----------------------
-
-def blob_dir(project: Project) -> Path:
-    return project.cache_dir / "html"
-
-
-def blob_path(project: Project, digest: str) -> Path:
-    return blob_dir(project) / digest
-
-
-def put_blob(project: Project, digest: str, data: bytes) -> None:
-    path = blob_path(project, digest)
-    if path.exists():
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError:
-        pass
-
-
-def prune_blobs(project: Project, keep: set[str]) -> None:
-    """Delete stored HTML no cache entry refers to (any output folder's cache)."""
-    folder = blob_dir(project)
-    if not folder.is_dir():
-        return
-    for other in project.cache_dir.glob("build-*.pickle"):
-        try:
-            with open(other, "rb") as fh:
-                data = pickle.load(fh)
-            keep |= {e.html for e in data.pages.values()} | {v[0] for v in data.files.values()}
-        except Exception:  # noqa: BLE001 - unreadable caches keep nothing alive
-            continue
-    for path in folder.iterdir():
-        if path.name not in keep and ".tmp-" not in path.name:
-            try:
-                path.unlink()
-            except OSError:
-                pass

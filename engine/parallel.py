@@ -43,7 +43,8 @@ def _outcome(index: int, result: PageResult | None, problems: list[Diagnostic]) 
 def _worker_render(indexes: list[int]) -> list[Outcome]:
     renderer = _STATE.get("renderer")
     if renderer is None:
-        renderer = _STATE["renderer"] = SiteRenderer(_STATE["project"], _STATE["site"], _STATE["assets"])
+        renderer = _STATE["renderer"] = SiteRenderer(_STATE["project"], _STATE["site"], _STATE["assets"],
+                                                    _STATE["finish"])
     pages = _STATE["site"].pages
     return [_outcome(i, *renderer.render_page(pages[i])) for i in indexes]
 
@@ -54,27 +55,27 @@ def chunks(items: list[int], jobs: int) -> list[list[int]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
+Sink = Callable[[Page, "PageResult | None", list[Diagnostic]], None]
+
+
 def render_pages(project: Project, site: Site, renderer: SiteRenderer, pages: list[Page],
-                 jobs: int | None = None, progress: Callable[[int], None] | None = None,
-                 ) -> list[tuple[PageResult | None, list[Diagnostic]]]:
+                 sink: Sink, jobs: int | None = None) -> None:
     """Render *pages* (first-pass pages of *site*), in parallel when worth it.
 
-    Returns (result, problems) per page, in the order given.
+    Each outcome goes to *sink* as soon as it arrives (in no particular
+    order when parallel), so the caller can write the page and let its HTML
+    go: the build never holds the whole site's HTML in memory.
     """
     jobs = default_jobs() if jobs is None else max(1, jobs)
     can_fork = "fork" in multiprocessing.get_all_start_methods()
     if jobs == 1 or len(pages) < MIN_PARALLEL_PAGES or not can_fork:
-        out = []
         for page in pages:
-            out.append(renderer.render_page(page))
-            if progress:
-                progress(1)
-        return out
+            sink(page, *renderer.render_page(page))
+        return
     position = {id(p): i for i, p in enumerate(site.pages)}
     indexes = [position[id(p)] for p in pages]
     _STATE.clear()
-    _STATE.update(project=project, site=site, assets=renderer.assets)
-    by_index: dict[int, tuple[PageResult | None, list[Diagnostic]]] = {}
+    _STATE.update(project=project, site=site, assets=renderer.assets, finish=renderer.finish)
     gc.collect()
     gc.freeze()   # keep the inherited model's pages shared (no refcount-free gc writes)
     try:
@@ -84,10 +85,7 @@ def render_pages(project: Project, site: Site, renderer: SiteRenderer, pages: li
                 for index, html, deps, shown, cited, problems in batch:
                     page = site.pages[index]
                     result = None if html is None else PageResult(page, html, deps, shown, cited)
-                    by_index[index] = (result, problems)
-                if progress:
-                    progress(len(batch))
+                    sink(page, result, problems)
     finally:
         gc.unfreeze()
         _STATE.clear()
-    return [by_index[i] for i in indexes]

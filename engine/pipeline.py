@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from . import cache as cachemod
 from . import publish
@@ -25,7 +25,9 @@ from .render import LazyPageResult, PageResult, SiteRenderer, select_key
 from .sources import Sources, load_sources, walk_files
 from .structure import build_site
 from .validate import validate
-from .writer import MARKER, StagedOutput, check_output_dir
+from .publish.assets import plan_static
+from .publish.search import build_index, refresh_index
+from .writer import MARKER, InPlaceOutput, Output, StagedOutput, check_output_dir
 
 
 @dataclass
@@ -50,6 +52,7 @@ class BuildResult:
     files_removed: list[str] = field(default_factory=list)   # in the previous output, not in this one
     skipped: bool = False                  # no source changed: the output was left as it was
     page_count: int = 0
+    in_place: bool = False                 # the output folder was updated file by file
 
 
 @dataclass
@@ -172,11 +175,10 @@ class Resolver:
         return h(f"unknown:{kind}:{key}:{time.time_ns()}")   # unknown kind: never clean
 
 
-def global_fp(loaded: Loaded, renderer: SiteRenderer, statics: list[tuple[Path, str]]) -> str:
-    """Inputs every page may depend on: settings, publishing options, asset names and
-    the static files (post-processing rewrites asset URLs with their content hashes)."""
-    static = [(rel, h(path.read_bytes())) for path, rel in statics]
-    return fingerprint((repr(loaded.config), sorted(renderer.assets.items()), publish.cache_key(), static))
+def global_fp(loaded: Loaded, renderer: SiteRenderer) -> str:
+    """Inputs every page may depend on: settings, publishing options and the asset
+    names (a stylesheet edit changes its hashed name, which every page links to)."""
+    return fingerprint((repr(loaded.config), sorted(renderer.assets.items()), publish.cache_key()))
 
 
 def templates_fp(project: Project) -> str:
@@ -194,8 +196,8 @@ class Rendered:
     entries: dict[str, PageEntry]
 
 
-def _is_clean(entry: PageEntry | None, self_fp: str, resolver: Resolver, out: Path) -> bool:
-    if entry is None or entry.self_fp != self_fp:
+def _is_clean(entry: PageEntry, self_fp: str, resolver: Resolver) -> bool:
+    if entry.self_fp != self_fp:
         return False
     for dep, value in entry.deps.items():
         if resolver.value(dep) != value:
@@ -207,15 +209,23 @@ def _intact(out: Path, rel: str, stat: cachemod.Stat | None) -> bool:
     return stat is not None and stat_of(out / rel) == stat
 
 
-def _lazy(page: Page, entry: PageEntry, path: Path) -> LazyPageResult:
-    return LazyPageResult(page, lambda: path.read_text(encoding="utf-8"), set(entry.deps),
-                          set(entry.shown), list(entry.cited))
+def _lazy(page: Page, path: Path, deps: set, shown: set, cited: list) -> LazyPageResult:
+    """A result whose HTML is read back from the output folder only if someone asks."""
+    return LazyPageResult(page, lambda: path.read_text(encoding="utf-8"), deps, shown, cited)
+
+
+Trusted = Callable[[str, "cachemod.Stat | None"], bool]
 
 
 def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, out: Path,
-                      cache: BuildCache | None, jobs: int | None = None,
-                      progress: "Progress | None" = None) -> Rendered:
-    """Render the pages whose inputs changed; reuse the rest.  Raises ContentError."""
+                      cache: BuildCache | None, writer: Output, trusted: Trusted,
+                      jobs: int | None = None, progress: "Progress | None" = None) -> Rendered:
+    """Render the pages whose inputs changed, writing each as it arrives; reuse the rest.
+
+    *trusted(rel, stat)* says whether the previous output's copy of *rel* is
+    known to be the one the cache describes.  Raises ContentError (the
+    caller discards the writer, so nothing reaches the output folder).
+    """
     site = loaded.site
     resolver = Resolver(project, loaded)
     old = cache.pages if cache is not None else {}
@@ -227,24 +237,34 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
     def reuse_or_queue(pages: list[Page]) -> list[Page]:
         dirty = []
         for page in pages:
-            fp = resolver.self_fp(page)
             entry = old.get(page.output)
-            if _is_clean(entry, fp, resolver, out) and cachemod.blob_path(project, entry.html).is_file():  # type: ignore[union-attr]
-                by_output[page.output] = _lazy(page, entry, cachemod.blob_path(project, entry.html))  # type: ignore[union-attr]
-                entries[page.output] = entry  # type: ignore[assignment]
+            if (entry is not None and _is_clean(entry, resolver.self_fp(page), resolver)
+                    and trusted(page.output, entry.stat) and writer.keep(page.output)):
+                by_output[page.output] = _lazy(page, out / page.output, set(entry.deps),
+                                               set(entry.shown), list(entry.cited))
+                entries[page.output] = entry
             else:
                 dirty.append(page)
         return dirty
 
     def take(page: Page, result: PageResult | None, found: list[Diagnostic]) -> None:
+        if progress:
+            progress.advance(1)
         problems.extend(found)
-        if result is None:
-            return
-        by_output[page.output] = result
-        fresh.add(page.output)
-        deps = {d: resolver.value(d) for d in result.deps}
-        entries[page.output] = PageEntry(resolver.self_fp(page), deps, frozenset(result.shown),
-                                         tuple(result.cited), h(result.html))
+        if result is None or problems:
+            return      # a build with errors writes nothing: stop spending time on output
+        rel = page.output
+        fresh.add(rel)
+        digest = h(result.html)
+        previous = old.get(rel)
+        stat = None
+        if previous is not None and previous.html == digest and trusted(rel, previous.stat) and writer.keep(rel):
+            stat = previous.stat          # same bytes as the file already there
+        else:
+            writer.put(rel, result.html.encode("utf-8"))
+        entries[rel] = PageEntry(resolver.self_fp(page), {d: resolver.value(d) for d in result.deps},
+                                 frozenset(result.shown), tuple(result.cited), digest, stat)
+        by_output[rel] = _lazy(page, out / rel, result.deps, result.shown, result.cited)
 
     first = [p for p in site.pages if not p.late]
     late = [p for p in site.pages if p.late]
@@ -252,10 +272,9 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
     if progress:
         progress.start(len(dirty_first) + len(late))
     renderer.first_pass = []
-    outcomes = render_pages(project, site, renderer, dirty_first, jobs,
-                            progress.advance if progress else None)
-    for page, (result, found) in zip(dirty_first, outcomes):
-        take(page, result, found)
+    render_pages(project, site, renderer, dirty_first, take, jobs)
+    if problems:
+        raise ContentError(problems)
     first_pass = [by_output[p.output] for p in first if p.output in by_output]
     renderer.first_pass = first_pass
     resolver.first_pass = first_pass
@@ -264,8 +283,6 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
         progress.advance(len(late) - len(dirty_late))
     for page in dirty_late:
         take(page, *renderer.render_page(page))
-        if progress:
-            progress.advance(1)
     if problems:
         raise ContentError(problems)
     results = sorted(by_output.values(), key=lambda r: r.page.output)
@@ -295,12 +312,13 @@ def _racy(inputs: dict[str, cachemod.Stat | None], since_ns: int) -> bool:
 
 
 def _outputs_intact(out: Path, cache: BuildCache) -> bool:
+    """Every file the cache says it wrote is still there, unmodified (by stat)."""
     if not (out / MARKER).is_file():
         return False
     for rel, entry in cache.pages.items():
         if not _intact(out, rel, entry.stat):
             return False
-    return all(_intact(out, rel, stat) for rel, (_, stat) in cache.files.items() if not rel.startswith("\0"))
+    return all(_intact(out, rel, stat) for rel, (_, stat) in cache.files.items())
 
 
 def build(project: Project, out: Path, base_url: str | None = None, strict: bool = False,
@@ -313,6 +331,10 @@ def build(project: Project, out: Path, base_url: str | None = None, strict: bool
     file changed at all the build is skipped.  ``jobs`` > 1 renders on that
     many processes (None: all cores) when there are enough pages.  Either way,
     files whose final bytes did not change keep their modification time.
+
+    A build without a usable cache assembles a new folder and swaps it in;
+    one whose cache vouches for every file of the current output updates
+    that folder in place (see writer.InPlaceOutput).
     """
     started = time.perf_counter()
     started_ns = time.time_ns()
@@ -320,13 +342,15 @@ def build(project: Project, out: Path, base_url: str | None = None, strict: bool
     cache: BuildCache | None = None
     inputs: dict[str, cachemod.Stat | None] = {}
     noop_key = ""
+    intact = False
     if use_cache:
         cache = state.cache if state is not None and state.cache is not None else cachemod.load(project, out)
         inputs = cachemod.input_stats(project)
         noop_key = _noop_key(base_url, strict, today)
+        intact = cache is not None and _outputs_intact(out, cache)
         if (cache is not None and cache.noop_key == noop_key and cache.inputs == inputs
-                and not _racy(inputs, cache.started_ns) and _outputs_intact(out, cache)):
-            return BuildResult(None, [], list(cache.warnings), len(cache.files),
+                and not _racy(inputs, cache.started_ns) and intact):
+            return BuildResult(None, [], list(cache.warnings), cache.page_count + len(cache.files),
                                time.perf_counter() - started, 0, cache.page_count, [], [], True,
                                cache.page_count)
     loaded = load_site(project, base_url, today)
@@ -335,90 +359,90 @@ def build(project: Project, out: Path, base_url: str | None = None, strict: bool
             Diagnostic(d.path, d.line, d.col, "error", d.message + " (--strict)", d.field, d.hint)
             for d in loaded.report.warnings])
     renderer = _renderer(project, loaded, state)
-    statics = static_files(project)
-    glob = global_fp(loaded, renderer, statics)
+    plan = plan_static(static_files(project), loaded.config.base_path,
+                       publish.options.hash_assets, publish.options.minify)
+    renderer.assets = plan.names
+    renderer.finish = publish.page_finisher()
+    glob = global_fp(loaded, renderer)
     if cache is not None and cache.glob != glob:
-        cache = None   # site.yaml, base URL, static files or tool changed: render everything
-    rendered = render_with_cache(project, loaded, renderer, out, cache if use_cache else None,
-                                 jobs, progress)
-    pages = rendered.results
-    new_cache = BuildCache(cachemod.version_key(), glob, rendered.entries, {}, inputs, noop_key,
-                           list(loaded.report.warnings), len(pages), started_ns)
-    staged = StagedOutput(out)
+        cache = None   # site.yaml, base URL, asset names or tool changed: render everything
+    in_place = cache is not None and intact
+    writer: Output = InPlaceOutput(out) if in_place else StagedOutput(out)
+
+    def trusted(rel: str, stat: cachemod.Stat | None) -> bool:
+        return in_place or _intact(out, rel, stat)
+
     try:
-        for result in pages:
-            rel = result.page.output
-            if rel in rendered.fresh:
-                data = result.html.encode("utf-8")
-                staged.write_bytes(rel, data)
-                if use_cache:
-                    cachemod.put_blob(project, rendered.entries[rel].html, data)
+        rendered = render_with_cache(project, loaded, renderer, out, cache, writer, trusted, jobs, progress)
+        pages = rendered.results
+        new_cache = BuildCache(cachemod.version_key(), glob, rendered.entries, {}, inputs, noop_key,
+                               list(loaded.report.warnings), len(pages), started_ns)
+        old_files = cache.files if cache is not None else {}
+        known: dict[str, cachemod.Stat | None] = {}
+
+        def put_file(rel: str, data: bytes) -> None:
+            digest = h(data)
+            previous = old_files.get(rel)
+            if (previous is not None and previous[0] == digest and trusted(rel, previous[1])
+                    and writer.keep(rel)):
+                known[rel] = previous[1]
             else:
-                staged.copy_file(cachemod.blob_path(project, rendered.entries[rel].html), rel)
-        for source, rel in statics:
-            staged.copy_file(source, rel)
+                writer.put(rel, data)
+            new_cache.files[rel] = (digest, None)
+
+        for rel, data in plan.files.items():
+            put_file(rel, data)
         site_key = fingerprint((glob, [(r.page.output, rendered.entries[r.page.output].html,
                                         rendered.entries[r.page.output].self_fp) for r in pages],
                                 [(s, fingerprint(d.data)) for s, d in loaded.store.files.items()]))
-        old_site = {k[len(SITE_PREFIX):]: v[0] for k, v in cache.files.items()
-                    if k.startswith(SITE_PREFIX)} if cache is not None else {}
-        if (cache is not None and cache.files.get(SITE_KEY, ("",))[0] == site_key
-                and all(cachemod.blob_path(project, d).is_file() for d in old_site.values())):
-            for rel, digest in old_site.items():   # site-wide files: inputs unchanged
-                staged.copy_file(cachemod.blob_path(project, digest), rel)
-                new_cache.files[SITE_PREFIX + rel] = (digest, None)
+        if (cache is not None and cache.site_key == site_key
+                and all(rel in old_files and trusted(rel, old_files[rel][1]) for rel in cache.site_files)):
+            for rel in cache.site_files:      # sitemap, feed, 404 ...: their inputs did not change
+                new_cache.files[rel] = old_files[rel]
+                if not writer.keep(rel):
+                    writer.put(rel, (out / rel).read_bytes())
+                known[rel] = old_files[rel][1]
         else:
             for rel, data in publish.site_files(loaded, pages, renderer).items():
-                staged.write_bytes(rel, data)
-                digest = h(data)
-                if use_cache:
-                    cachemod.put_blob(project, digest, data)
-                new_cache.files[SITE_PREFIX + rel] = (digest, None)
-        new_cache.files[SITE_KEY] = (site_key, None)
-        publish.after_write(loaded, staged.staging)
-        if publish.options.defer_search:   # live preview: keep the last index until it is refreshed
-            staged.carry_over("pagefind")
-        staged.relink_unchanged()
-        # what is on disk now (after post-processing); inode and mtime survive the rename
-        page_rels = set(rendered.entries)
-        for rel, entry in rendered.entries.items():
-            entry.stat = stat_of(staged.staging / rel)
-        for rel in staged.written + staged.kept:
-            if rel not in page_rels:
-                new_cache.files[rel] = ("", stat_of(staged.staging / rel))
-        previous = _listing(out) if out.is_dir() else set()
-        staged.commit()
+                put_file(rel, data)
+            cache_site = [rel for rel in new_cache.files if rel not in plan.files]
+            new_cache.site_files = tuple(sorted(cache_site))
+        if not new_cache.site_files and cache is not None and cache.site_key == site_key:
+            new_cache.site_files = cache.site_files
+        new_cache.site_key = site_key
+        wanted = set(rendered.entries) | set(new_cache.files)
+        previous = (set(cache.pages) | set(cache.files)) if cache is not None else None
+        writer.finish(wanted, previous)
+        search = publish.wants_search_index(loaded)
+        html_touched = any(r.endswith(".html") for r in writer.written + writer.removed)
+        if isinstance(writer, StagedOutput) and search:
+            if publish.options.defer_search:   # live preview: keep the last index until it is refreshed
+                writer.carry_over("pagefind")
+            else:
+                build_index(writer.staging, loaded.config.language)
+                writer.adopt("pagefind")
+        elif isinstance(writer, InPlaceOutput) and not search and (out / "pagefind").is_dir():
+            writer.drop_dir("pagefind")
+        writer.commit()
     except BaseException:
-        staged.discard()
+        writer.discard()
         raise
-    current = set(staged.written) | set(staged.kept)
+    if isinstance(writer, InPlaceOutput) and search and html_touched and not publish.options.defer_search:
+        refresh_index(out, loaded.config.language)
+    # what is on disk now; a linked or untouched file kept its inode and mtime
+    for rel, entry in rendered.entries.items():
+        if entry.stat is None:
+            entry.stat = stat_of(out / rel)
+    for rel, (digest, stat) in list(new_cache.files.items()):
+        new_cache.files[rel] = (digest, known.get(rel) or stat_of(out / rel))
     if use_cache:
         if state is not None:
             state.cache = new_cache
         cachemod.save(project, out, new_cache)
-        if cache is None or len(rendered.fresh) > 0:
-            cachemod.prune_blobs(project, {e.html for e in new_cache.pages.values()}
-                                 | {v[0] for v in new_cache.files.values()})
-    return BuildResult(loaded.site, pages, loaded.report.warnings, len(current),
+    return BuildResult(loaded.site, pages, loaded.report.warnings, len(wanted),
                        time.perf_counter() - started, len(rendered.fresh),
-                       len(pages) - len(rendered.fresh), list(staged.written),
-                       sorted(previous - current), False, len(pages))
-
-
-SITE_KEY = "\0site-files"
-SITE_PREFIX = "\0site:"
-
-
-def _listing(top: Path) -> set[str]:
-    return {p.relative_to(top).as_posix() for p in _walk(top)} - {MARKER}
-
-
-def _walk(top: Path) -> list[Path]:
-    found = []
-    for dirpath, _dirnames, filenames in os.walk(top):
-        for name in filenames:
-            found.append(Path(dirpath) / name)
-    return found
+                       len(pages) - len(rendered.fresh), sorted(writer.written),
+                       list(writer.removed), False, len(pages), in_place)
 
 
 def _renderer(project: Project, loaded: Loaded, state: BuildState | None) -> SiteRenderer:

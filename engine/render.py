@@ -282,9 +282,12 @@ class PageContext:
 
 
 class SiteRenderer:
-    def __init__(self, project: Project, site: Site, assets: dict[str, str] | None = None):
+    def __init__(self, project: Project, site: Site, assets: dict[str, str] | None = None,
+                 finish: Callable[[str], str] | None = None):
         self.project = project
         self.site = site
+        #: applied to each finished page (``--minify``), in the worker that rendered it
+        self.finish = finish
         self.env = make_env(project.templates_dir)
         self.template_deps = TemplateDeps(self.env)
         self.markdown = MarkdownRenderer()
@@ -333,6 +336,8 @@ class SiteRenderer:
             return None, ctx.problems
         if not html.endswith("\n"):
             html += "\n"
+        if self.finish is not None:
+            html = self.finish(html)
         return PageResult(page, html, ctx.deps, ctx.shown, list(ctx.citations.entries)), []
 
     def render(self, pages: list[Page] | None = None) -> list[PageResult]:

@@ -1,11 +1,14 @@
-"""Stage 5 - write: put the rendered site on disk atomically.
+"""Stage 5 - write: put the rendered site on disk.
 
-The new site is assembled in a staging folder beside the output folder and
-swapped in with two renames only after everything has been written, so an
-error or an interrupt mid-build leaves the previous output exactly as it was.
-Files whose bytes did not change are hard-linked from the previous output
-into the staging folder instead of being written again, so they keep their
+A full build assembles the new site in a staging folder beside the output
+folder and swaps it in with two renames only after everything has been
+written, so an error or an interrupt mid-build leaves the previous output
+exactly as it was.  Files whose bytes did not change are hard-linked from the
+previous output instead of being written again, so they keep their
 modification times (cheap rsync and deploys) and cost no disk writes.
+An incremental build whose cache vouches for the whole output folder updates
+it in place instead (:class:`InPlaceOutput`): re-linking ten thousand
+unchanged pages would cost more than the one page that changed.
 A marker file identifies folders this tool made; anything else is refused,
 so a mistyped ``--output`` can never delete an editor's work.
 """
@@ -55,11 +58,13 @@ def check_output_dir(out: Path, project: Project) -> Path:
 
 
 class StagedOutput:
-    """A staging folder that becomes the output folder on :meth:`commit`.
+    """A staging folder that becomes the output folder on :meth:`commit` (full builds).
 
     ``written`` lists the files whose bytes are new or changed, ``kept`` those
     linked unchanged from the previous output.
     """
+
+    in_place = False
 
     def __init__(self, out: Path, keep_unchanged: bool = True):
         self.out = out
@@ -67,9 +72,11 @@ class StagedOutput:
         self._clear_leftovers()
         self.staging.mkdir(parents=True)
         (self.staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        self.root = self.staging
         self.previous = out if keep_unchanged and (out / MARKER).is_file() else None
         self.written: list[str] = []
         self.kept: list[str] = []
+        self.removed: list[str] = []
         self._dirs: set[str] = {str(self.staging)}
 
     def _clear_leftovers(self) -> None:
@@ -81,29 +88,35 @@ class StagedOutput:
                 shutil.rmtree(old, ignore_errors=True)
 
     def path(self, rel: str) -> Path:
-        # The staging folder is new and holds no symlinks, so a lexical check is
-        # enough (and far cheaper than resolve() for thousands of files).
-        norm = os.path.normpath(rel)
-        if os.path.isabs(norm) or norm == ".." or norm.startswith(".." + os.sep) or norm == ".":
-            raise ValueError(f"output path escapes the output folder: {rel}")
-        return self.staging / norm
+        return self.root / _inside(rel)
 
     def _target(self, rel: str) -> Path:
-        target = self.path(rel)
-        parent = str(target.parent)
-        if parent not in self._dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(parent)
-        return target
+        return _made_parent(self.path(rel), self._dirs)
 
-    def write_bytes(self, rel: str, data: bytes) -> None:
-        self._target(rel).write_bytes(data)
+    def put(self, rel: str, data: bytes) -> None:
+        """Stage *data* as *rel*: linked from the previous output when the bytes are the same."""
+        target = self._target(rel)
+        if self.previous is not None and _same_bytes(self.previous / rel, data):
+            try:
+                os.link(self.previous / rel, target)
+                self.kept.append(rel)
+                return
+            except OSError:
+                pass
+        target.write_bytes(data)
+        self.written.append(rel)
 
-    def write_text(self, rel: str, text: str) -> None:
-        self.write_bytes(rel, text.encode("utf-8"))
-
-    def copy_file(self, source: Path, rel: str) -> None:
-        shutil.copyfile(source, self._target(rel))
+    def keep(self, rel: str) -> bool:
+        """The previous output's *rel* is known (from the build cache) to be current: link it.
+        False when it cannot be linked, so the caller writes the bytes instead."""
+        if self.previous is None:
+            return False
+        try:
+            os.link(self.previous / rel, self._target(rel))
+        except OSError:
+            return False
+        self.kept.append(rel)
+        return True
 
     def carry_over(self, rel_dir: str) -> None:
         """Hard-link a folder of the previous output into the staging folder, if it exists."""
@@ -117,46 +130,32 @@ class StagedOutput:
                 if not target.exists():
                     os.link(path, target)
 
-    def relink_unchanged(self) -> None:
-        """Replace each staged file whose bytes equal the previous output's with a hard
-        link to that file, so it keeps its modification time; fill ``written``/``kept``.
-
-        Runs after all writing and post-processing: the previous output is never
-        modified (its files only gain a link), so the swap stays atomic.
-        """
-        self.written, self.kept = [], []
-        root = str(self.staging)
-        for dirpath, _dirnames, filenames in os.walk(root):
+    def adopt(self, rel_dir: str) -> None:
+        """Account for files a tool wrote into *rel_dir* (the search index): link the
+        ones whose bytes did not change, so they keep their modification times."""
+        top = self.root / rel_dir
+        if not top.is_dir():
+            return
+        for dirpath, _dirnames, filenames in os.walk(top):
             for name in filenames:
-                path = os.path.join(dirpath, name)
-                rel = os.path.relpath(path, root).replace(os.sep, "/")
-                if rel == MARKER:
-                    continue
-                if self.previous is not None and self._same(path, str(self.previous / rel)):
-                    tmp = path + ".relink"
+                path = Path(dirpath) / name
+                rel = path.relative_to(self.root).as_posix()
+                old = self.previous / rel if self.previous is not None else None
+                if old is not None and _same_file(path, old):
+                    tmp = path.with_name(name + ".relink")
                     try:
-                        os.link(self.previous / rel, tmp)
+                        os.link(old, tmp)
                         os.replace(tmp, path)
                         self.kept.append(rel)
                         continue
                     except OSError:
                         pass
                 self.written.append(rel)
-        self.written.sort()
-        self.kept.sort()
 
-    @staticmethod
-    def _same(new: str, old: str) -> bool:
-        try:
-            st_old = os.lstat(old)
-            if not os.path.isfile(old) or os.path.islink(old):
-                return False
-            if st_old.st_size != os.stat(new).st_size:
-                return False
-            with open(new, "rb") as a, open(old, "rb") as b:
-                return a.read() == b.read()
-        except OSError:
-            return False
+    def finish(self, wanted: set[str], previous: set[str] | None = None) -> None:
+        """Nothing to delete in a fresh folder; note what the previous output had extra."""
+        if self.previous is not None:
+            self.removed = sorted(_listing(self.previous) - wanted)
 
     def commit(self) -> None:
         old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
@@ -168,10 +167,140 @@ class StagedOutput:
             if old.exists():
                 os.replace(old, self.out)
             raise
+        self.root = self.out
         shutil.rmtree(old, ignore_errors=True)
 
     def discard(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+
+
+class InPlaceOutput:
+    """Update an existing output folder file by file (incremental builds).
+
+    Used only when the build cache vouches for every file in the folder, so
+    a one-page edit costs one write instead of re-linking thousands of
+    unchanged files into a staging folder.  Changed files are first written to
+    a pending folder beside the output and renamed into place on
+    :meth:`commit`, after every page rendered: a mistake found while rendering
+    still leaves the previous output untouched, and a reader never sees half
+    a file.
+    """
+
+    in_place = True
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.root = self.pending = out.parent / f".{out.name}.pending-{os.getpid()}"
+        for old in out.parent.glob(f".{out.name}.pending-*"):   # left by killed builds
+            shutil.rmtree(old, ignore_errors=True)
+        self.written: list[str] = []
+        self.kept: list[str] = []
+        self.removed: list[str] = []
+        self._dirs: set[str] = set()
+        self._drop: list[str] = []
+
+    def _target(self, rel: str) -> Path:
+        return _made_parent(self.pending / _inside(rel), self._dirs)
+
+    def put(self, rel: str, data: bytes) -> None:
+        if _same_bytes(self.out / rel, data):
+            self.kept.append(rel)
+            return
+        self._target(rel).write_bytes(data)
+        self.written.append(rel)
+
+    def keep(self, rel: str) -> bool:
+        self.kept.append(rel)
+        return True
+
+    def carry_over(self, rel_dir: str) -> None:
+        pass   # already there
+
+    def adopt(self, rel_dir: str) -> None:
+        pass
+
+    def drop_dir(self, rel_dir: str) -> None:
+        """Delete a folder a tool made (the search index) on commit."""
+        self._drop.append(rel_dir)
+
+    def finish(self, wanted: set[str], previous: set[str] | None = None) -> None:
+        """Plan the deletion of the files of the previous build that this one no longer makes."""
+        self.removed = sorted((previous or set()) - wanted)
+
+    def commit(self) -> None:
+        made: set[Path] = set()
+        for rel in self.written:
+            target = self.out / rel
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            os.replace(self.pending / rel, target)
+        for rel in self.removed:
+            path = self.out / rel
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
+            parent = path.parent
+            while parent != self.out:
+                try:
+                    parent.rmdir()          # only succeeds when empty
+                except OSError:
+                    break
+                parent = parent.parent
+        for rel_dir in self._drop:
+            shutil.rmtree(self.out / rel_dir, ignore_errors=True)
+        self.root = self.out
+        shutil.rmtree(self.pending, ignore_errors=True)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.pending, ignore_errors=True)
+
+
+Output = StagedOutput | InPlaceOutput
+
+
+def _inside(rel: str) -> str:
+    """*rel* normalised; refuses paths that leave the folder.  The folders written
+    to are new and hold no symlinks, so a lexical check is enough (and far cheaper
+    than resolve() for thousands of files)."""
+    norm = os.path.normpath(rel)
+    if os.path.isabs(norm) or norm == ".." or norm.startswith(".." + os.sep) or norm == ".":
+        raise ValueError(f"output path escapes the output folder: {rel}")
+    return norm
+
+
+def _made_parent(target: Path, made: set[str]) -> Path:
+    parent = str(target.parent)
+    if parent not in made:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        made.add(parent)
+    return target
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        if os.path.islink(path) or os.stat(path).st_size != len(data):
+            return False
+        with open(path, "rb") as fh:
+            return fh.read() == data
+    except OSError:
+        return False
+
+
+def _same_file(new: Path, old: Path) -> bool:
+    try:
+        return not os.path.islink(old) and _same_bytes(old, new.read_bytes())
+    except OSError:
+        return False
+
+
+def _listing(top: Path) -> set[str]:
+    found = set()
+    for dirpath, _dirnames, filenames in os.walk(top):
+        for name in filenames:
+            found.add(os.path.relpath(os.path.join(dirpath, name), top).replace(os.sep, "/"))
+    return found - {MARKER}
 
 
 def clean_output(out: Path, project: Project) -> bool:

@@ -297,3 +297,56 @@ def test_incremental_builder_reports_changed_outputs(site: Path, tmp_path: Path)
     path.unlink()
     third = builder.rebuild({path})
     assert "calf-cramps/index.html" in third.removed_outputs
+
+
+def test_in_place_update_writes_only_changes_and_removes_deleted_pages(site: Path, tmp_path: Path) -> None:
+    s = Site(site)
+    project = Project(site)
+    out = tmp_path / "out"
+    build(project, out, use_cache=True)
+    backdate(site)
+    s.add_article("calf", False, "ref-one")
+    added = build(project, out, use_cache=True)
+    assert added.in_place and "new-1/index.html" in added.files_changed
+    backdate(site)
+    (site / "content" / "new-1.md").unlink()
+    removed = build(project, out, use_cache=True)
+    assert removed.in_place and "new-1/index.html" in removed.files_removed
+    assert not (out / "new-1").exists()          # its folder went with it
+    assert tree_bytes(out) == tree_bytes(Path(outcome_dir(project, tmp_path / "cold")))
+    assert not list(tmp_path.glob(".out.*"))     # no pending or staging folder left behind
+
+
+def outcome_dir(project: Project, out: Path) -> Path:
+    build(project, out)
+    return out
+
+
+def test_render_error_in_place_leaves_output_untouched(site: Path, tmp_path: Path) -> None:
+    project = Project(site)
+    out = tmp_path / "out"
+    build(project, out, use_cache=True)
+    backdate(site)
+    before = tree_bytes(out)
+    # a mistake only rendering can find (validation checks template syntax), on one page
+    # only, so that other pages were already rendered and staged when it is met
+    base = site / "templates" / "base.html"
+    base.write_text(base.read_text(encoding="utf-8") + '{% if page.url == "/calf-cramps/" %}'
+                    '{{ record("nutrients", "no-such-record") }}{% endif %}\n', encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        build(project, out, use_cache=True)
+    assert "no-such-record" in str(info.value)
+    assert tree_bytes(out) == before
+    assert not list(tmp_path.glob(".out.*"))
+
+
+def test_a_hand_edited_output_file_makes_the_next_build_a_full_one(site: Path, tmp_path: Path) -> None:
+    project = Project(site)
+    out = tmp_path / "out"
+    build(project, out, use_cache=True)
+    backdate(site)
+    (out / "index.html").write_text("tampered", encoding="utf-8")
+    again = build(project, out, use_cache=True)
+    assert not again.skipped and not again.in_place
+    assert "index.html" in again.files_changed
+    assert tree_bytes(out) == tree_bytes(outcome_dir(project, tmp_path / "cold"))

@@ -1,10 +1,10 @@
 """Site-wide outputs that are not pages (sitemap, feed, robots.txt, 404, search index).
 
 ``site_files`` is called by the pipeline after all pages rendered; what it
-returns is written with the pages, inside the same atomic swap.
-``after_write`` runs on the finished output folder (content-hashed asset
-names, optional minifying, then the Pagefind search index), also before the
-swap, so a failure there leaves the previous output in place.
+returns is written with the pages.  Asset names are hashed and pages
+minified *before* writing (``assets.plan_static``, ``page_finisher``), so
+nothing rewrites written files; the Pagefind index is the only step that
+runs on the written folder.
 
 One job per module: sitemap.py (sitemap.xml, robots.txt), feed.py (Atom),
 jsonld.py (structured data, used by the templates), assets.py (hashing),
@@ -14,8 +14,7 @@ minify.py, search.py (Pagefind), linkcheck.py, deploy.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .feed import atom_feed
 from .sitemap import robots_txt, sitemap_xml
@@ -50,24 +49,22 @@ def configure(**values: bool) -> None:
         setattr(options, key, bool(value))
 
 
-def not_found_page(loaded: "Loaded", renderer: "SiteRenderer | None" = None) -> str:
+def not_found_page(loaded: "Loaded", renderer: "SiteRenderer") -> str:
     """404.html rendered through the same base template (links are root-relative with the base path)."""
     from ..diagnostics import ContentError
     from ..model import Page
-    from ..render import SiteRenderer
     project = loaded.sources.project
     if not (project.templates_dir / "404.html").is_file():
         return ""
     page = Page(kind="404", rel="templates/404.html", url="/404.html", output="404.html",
                 title="Page not found", template="404.html", description=loaded.config.description)
-    result, problems = (renderer or SiteRenderer(project, loaded.site)).render_page(page)
+    result, problems = renderer.render_page(page)   # the build's renderer: same assets and finishing
     if problems or result is None:
         raise ContentError(problems)
     return result.html
 
 
-def site_files(loaded: "Loaded", pages: list["PageResult"],
-               renderer: "SiteRenderer | None" = None) -> dict[str, bytes]:
+def site_files(loaded: "Loaded", pages: list["PageResult"], renderer: "SiteRenderer") -> dict[str, bytes]:
     """Extra files for the output folder, by path inside it."""
     config = loaded.config
     built = [r.page for r in pages]
@@ -82,14 +79,13 @@ def site_files(loaded: "Loaded", pages: list["PageResult"],
     return files
 
 
-def after_write(loaded: "Loaded", out: Path) -> None:
-    """Post-processing on the staged output folder before it is swapped in."""
-    if options.minify:  # first, so that the hashes name the files as served
-        from .minify import minify_tree
-        minify_tree(out)
-    if options.hash_assets:
-        from .assets import hash_assets
-        hash_assets(out, loaded.config.base_path)
-    if options.search_index and not options.defer_search and loaded.site.by_url("/search/") is not None:
-        from .search import build_index
-        build_index(out, loaded.config.language)
+def page_finisher() -> Callable[[str], str] | None:
+    """The last step applied to every rendered HTML page (minifying), or None."""
+    if options.minify:
+        from .minify import minify_page
+        return minify_page
+    return None
+
+
+def wants_search_index(loaded: "Loaded") -> bool:
+    return options.search_index and loaded.site.by_url("/search/") is not None

@@ -1,71 +1,71 @@
-"""Content-hashed names for CSS and JS (cache-busting), with every reference rewritten.
+"""Content-hashed names for CSS and JS (cache-busting), decided before rendering.
 
-Runs on the staged output folder: ``static/css/site.css`` becomes
-``static/css/site.1a2b3c4d5e.css`` and each URL the templates produced with
-``asset()`` (``<base path>static/css/site.css``) is replaced in the HTML, CSS
-and JS files.  Pages the build cache reused from the previous output may
-carry an older hash; those references are rewritten too.  Files are replaced
-(never modified in place) because reused pages are hard links to the
-previous output.
+``static/css/site.css`` is written as ``static/css/site.1a2b3c4d5e.css`` and
+the templates' ``asset('css/site.css')`` returns that name directly, so the
+pages come out of the renderer final: no pass over every HTML file after
+writing, and a page the build cache kept never carries a stale name (the
+asset names are part of every page's cache key).  References between the
+hashed files themselves (a stylesheet importing another) are rewritten in
+their text.  With ``--minify`` the CSS and JS are minified first, so the
+hash names the bytes actually served.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HASHED = (".css", ".js")
-TEXT = (".html", ".css", ".js", ".xml")
 HASH_LEN = 10
 
 
-def hashed_name(path: Path) -> str:
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:HASH_LEN]
-    return f"{path.stem}.{digest}{path.suffix}"
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:HASH_LEN]
 
 
-def replace_text(path: Path, text: str) -> None:
-    """Write *text* to *path* through a new file, leaving any hard-linked original untouched."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+def hashed_name(name: str, data: bytes) -> str:
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem}.{content_hash(data)}.{suffix}"
 
 
-def hash_assets(out: Path, base_path: str) -> dict[str, str]:
-    """Rename static CSS/JS under *out*; return {old URL: new URL}."""
-    static = out / "static"
-    if not static.is_dir():
-        return {}
-    renames: dict[str, str] = {}
-    for path in sorted(static.rglob("*")):
-        if path.is_file() and path.suffix in HASHED and not path.name.startswith("."):
-            target = path.with_name(hashed_name(path))
-            rel_old = path.relative_to(out).as_posix()
-            rel_new = target.relative_to(out).as_posix()
-            path.rename(target)
-            renames[base_path + rel_old] = base_path + rel_new
-    if not renames:
-        return renames
-    by_plain: dict[str, str] = {}
-    alternatives = []
-    for old in sorted(renames, key=len, reverse=True):
-        stem, dot, suffix = old.rpartition(".")
-        by_plain[old] = renames[old]
-        # the plain name, or the same name with an earlier hash
-        alternatives.append(re.escape(stem) + rf"(?:\.[0-9a-f]{{{HASH_LEN}}})?\." + re.escape(suffix))
-    pattern = re.compile("(" + "|".join(alternatives) + r""")(?=["'\s)?#>]|$)""")
+@dataclass
+class StaticPlan:
+    """What the build writes for static/: final bytes by output path, and the asset names."""
 
-    def new_url(match: re.Match[str]) -> str:
-        url = match.group(1)
-        plain = re.sub(rf"\.[0-9a-f]{{{HASH_LEN}}}(\.[a-z]+)$", r"\1", url)
-        return by_plain.get(plain, by_plain.get(url, url))
+    files: dict[str, bytes] = field(default_factory=dict)   # "static/css/site.<hash>.css" -> bytes
+    names: dict[str, str] = field(default_factory=dict)     # "css/site.css" -> "css/site.<hash>.css"
 
-    for path in out.rglob("*"):
-        if path.is_file() and path.suffix in TEXT and "pagefind" not in path.relative_to(out).parts:
-            text = path.read_text(encoding="utf-8")
-            new = pattern.sub(new_url, text)
-            if new != text:
-                replace_text(path, new)
-    return renames
+
+def plan_static(files: list[tuple[Path, str]], base_path: str, hash_names: bool = True,
+                minify: bool = False) -> StaticPlan:
+    """Read every static file once and decide its output name and bytes.
+
+    *files* are (source, "static/...") pairs; *base_path* is the site's path
+    prefix ("/" or "/health/"), used to find references between assets.
+    """
+    plan = StaticPlan()
+    contents: dict[str, bytes] = {}
+    for source, rel in files:
+        data = source.read_bytes()
+        if minify and rel.endswith(HASHED):
+            from .minify import minify_text
+            data = minify_text(data.decode("utf-8"), Path(rel).suffix).encode("utf-8")
+        contents[rel] = data
+    for rel, data in contents.items():
+        inner = rel[len("static/"):]
+        name = Path(rel).name
+        if hash_names and rel.endswith(HASHED) and not name.startswith("."):
+            plan.names[inner] = inner[:-len(name)] + hashed_name(name, data)
+    urls = {base_path + "static/" + old: base_path + "static/" + new for old, new in plan.names.items()}
+    pattern = (re.compile("|".join(re.escape(u) for u in sorted(urls, key=len, reverse=True))
+                          + r"""(?=["'\s)?#>]|$)""") if urls else None)
+    for rel, data in contents.items():
+        if pattern is not None and rel.endswith(HASHED):
+            text = data.decode("utf-8")
+            new = pattern.sub(lambda m: urls[m.group(0)], text)
+            data = new.encode("utf-8") if new != text else data
+        inner = rel[len("static/"):]
+        plan.files["static/" + plan.names.get(inner, inner)] = data
+    return plan

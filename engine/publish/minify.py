@@ -1,10 +1,6 @@
-"""``build --minify``: minify HTML, CSS and JS in the output folder with minify-html."""
+"""``build --minify``: minify HTML, CSS and JS with minify-html, before they are written."""
 
 from __future__ import annotations
-
-from pathlib import Path
-
-from .assets import replace_text
 
 HTML_OPTIONS = dict(minify_css=True, minify_js=True, keep_closing_tags=True,
                     keep_html_and_head_opening_tags=True, keep_comments=False)
@@ -30,17 +26,7 @@ def minify_text(text: str, suffix: str) -> str:
     return text
 
 
-def minify_tree(out: Path) -> int:
-    """Minify every .html/.css/.js file under *out* (except the search bundle); return how many changed."""
-    changed = 0
-    for path in sorted(out.rglob("*")):
-        if not path.is_file() or path.suffix not in (".html", ".css", ".js"):
-            continue
-        if "pagefind" in path.relative_to(out).parts:
-            continue
-        text = path.read_text(encoding="utf-8")
-        small = minify_text(text, path.suffix)
-        if small != text:
-            replace_text(path, small)
-            changed += 1
-    return changed
+def minify_page(html: str) -> str:
+    """Used as the renderer's finishing step, so pages are minified as they are rendered
+    (in the worker processes) and the build cache stores the bytes that are served."""
+    return minify_text(html, ".html")
