@@ -37,16 +37,24 @@ def article(rng: random.Random, i: int, refs: list[str]) -> str:
     return "\n".join(parts) + "\n"
 
 
+def refresh_tool_files(dest: Path) -> None:
+    """Templates, static files, schemas and data as they are in the repository now
+    (a corpus made by an older checkout, or edited by a benchmark run, is reset)."""
+    for name in ("templates", "static", "schemas", "data"):
+        shutil.rmtree(dest / name, ignore_errors=True)
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, dest / name)
+
+
 def make_corpus(size: int, dest: Path | None = None) -> Path:
     """bench/corpus/site-N: a complete project folder (reused when it exists)."""
     dest = dest or ROOT / "bench" / "corpus" / f"site-{size}"
     if (dest / ".complete").is_file():
+        refresh_tool_files(dest)
         return dest
     if dest.exists():
         shutil.rmtree(dest)
-    for name in ("templates", "static", "schemas", "data"):
-        if (ROOT / name).is_dir():
-            shutil.copytree(ROOT / name, dest / name)
+    refresh_tool_files(dest)
     refs_doc = yaml.safe_load((ROOT / "data" / "references.yaml").read_text(encoding="utf-8"))
     refs = [str(r["id"]) for r in refs_doc["references"]]
     rng = random.Random(size)

@@ -18,9 +18,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .diagnostics import Diagnostic
-from .pipeline import BuildState, build
+from .pipeline import BuildState, Early, build
 from .project import Project
 
 
@@ -43,16 +44,21 @@ class IncrementalBuilder:
         self.use_cache = use_cache
         self.state = BuildState()
 
-    def rebuild(self, changed: set[Path] | None = None) -> RebuildResult:
+    def rebuild(self, changed: set[Path] | None = None, first: set[str] | None = None,
+                on_first: Callable[[list[str]], None] | None = None) -> RebuildResult:
         """Bring the output up to date; raises ContentError (output untouched) on bad sources.
 
         *changed* (the paths the watcher saw) is advisory: every source file's
         stat and every page's recorded inputs are checked anyway, so a missed
         or coalesced file event cannot leave a stale page.
+
+        *first* (output files open in a browser) are rendered and written
+        before the rest, and *on_first* is called with those that changed.
         """
         started = time.perf_counter()
         result = build(self.project, self.out, base_url=self.base_url, use_cache=self.use_cache,
-                       jobs=self.jobs, state=self.state)
+                       jobs=self.jobs, state=self.state,
+                       early=Early(first, on_first) if first and on_first else None)
         return RebuildResult(
             pages_rendered=result.pages_rendered,
             changed_outputs=sorted(result.files_changed),

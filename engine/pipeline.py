@@ -217,14 +217,26 @@ def _lazy(page: Page, path: Path, deps: set, shown: set, cited: list) -> LazyPag
 Trusted = Callable[[str, "cachemod.Stat | None"], bool]
 
 
+@dataclass
+class Early:
+    """Pages to render and put in place first, and whom to tell when they are."""
+    outputs: set[str]
+    ready: Callable[[list[str]], None]
+
+
 def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, out: Path,
                       cache: BuildCache | None, writer: Output, trusted: Trusted,
-                      jobs: int | None = None, progress: "Progress | None" = None) -> Rendered:
+                      jobs: int | None = None, progress: "Progress | None" = None,
+                      early: Early | None = None) -> Rendered:
     """Render the pages whose inputs changed, writing each as it arrives; reuse the rest.
 
     *trusted(rel, stat)* says whether the previous output's copy of *rel* is
     known to be the one the cache describes.  Raises ContentError (the
     caller discards the writer, so nothing reaches the output folder).
+
+    With *early* (live preview, in-place updates only), the pages open in a
+    browser are rendered before all others and put in place at once, so
+    the reader sees a template edit without waiting for the whole site.
     """
     site = loaded.site
     resolver = Resolver(project, loaded)
@@ -272,6 +284,16 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
     if progress:
         progress.start(len(dirty_first) + len(late))
     renderer.first_pass = []
+    if early is not None and isinstance(writer, InPlaceOutput):
+        wanted_first = [p for p in dirty_first if p.output in early.outputs]
+        if wanted_first:
+            for page in wanted_first:
+                take(page, *renderer.render_page(page))
+            if not problems:
+                done = [p.output for p in wanted_first if p.output in writer.written]
+                writer.commit_some(done)
+                early.ready(done)
+            dirty_first = [p for p in dirty_first if p.output not in early.outputs]
     render_pages(project, site, renderer, dirty_first, take, jobs)
     if problems:
         raise ContentError(problems)
@@ -323,7 +345,8 @@ def _outputs_intact(out: Path, cache: BuildCache) -> bool:
 
 def build(project: Project, out: Path, base_url: str | None = None, strict: bool = False,
           today: dt.date | None = None, *, use_cache: bool = False, jobs: int | None = 1,
-          state: BuildState | None = None, progress: Progress | None = None) -> BuildResult:
+          state: BuildState | None = None, progress: Progress | None = None,
+          early: Early | None = None) -> BuildResult:
     """Build the site into *out*.
 
     With ``use_cache`` the on-disk cache (or ``state.cache``, in memory)
@@ -373,7 +396,8 @@ def build(project: Project, out: Path, base_url: str | None = None, strict: bool
         return in_place or _intact(out, rel, stat)
 
     try:
-        rendered = render_with_cache(project, loaded, renderer, out, cache, writer, trusted, jobs, progress)
+        rendered = render_with_cache(project, loaded, renderer, out, cache, writer, trusted, jobs, progress,
+                                     early)
         pages = rendered.results
         new_cache = BuildCache(cachemod.version_key(), glob, rendered.entries, {}, inputs, noop_key,
                                list(loaded.report.warnings), len(pages), started_ns)

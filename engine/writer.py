@@ -198,6 +198,7 @@ class InPlaceOutput:
         self.removed: list[str] = []
         self._dirs: set[str] = set()
         self._drop: list[str] = []
+        self._committed: set[str] = set()
 
     def _target(self, rel: str) -> Path:
         return _made_parent(self.pending / _inside(rel), self._dirs)
@@ -227,9 +228,20 @@ class InPlaceOutput:
         """Plan the deletion of the files of the previous build that this one no longer makes."""
         self.removed = sorted((previous or set()) - wanted)
 
+    def commit_some(self, rels: list[str]) -> None:
+        """Put these written files in place now (the live preview's open pages)."""
+        for rel in rels:
+            if rel not in self._committed:
+                target = self.out / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(self.pending / rel, target)
+                self._committed.add(rel)
+
     def commit(self) -> None:
         made: set[Path] = set()
         for rel in self.written:
+            if rel in self._committed:
+                continue
             target = self.out / rel
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)

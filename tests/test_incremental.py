@@ -350,3 +350,25 @@ def test_a_hand_edited_output_file_makes_the_next_build_a_full_one(site: Path, t
     assert not again.skipped and not again.in_place
     assert "index.html" in again.files_changed
     assert tree_bytes(out) == tree_bytes(outcome_dir(project, tmp_path / "cold"))
+
+
+def test_open_pages_are_put_in_place_before_the_rest(site: Path, tmp_path: Path) -> None:
+    """The live preview's early update: after a template edit the page open in the
+    browser is rendered and in place while the others still show the old version."""
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(Project(site), out)
+    builder.rebuild()
+    backdate(site)
+    footer = site / "templates" / "partials" / "footer.html"
+    footer.write_text(footer.read_text(encoding="utf-8").replace("<footer", "<footer data-edit=\"1\""),
+                      encoding="utf-8")
+    seen: list[tuple[list[str], bool, bool]] = []
+
+    def on_first(rels: list[str]) -> None:
+        seen.append((rels, 'data-edit="1"' in (out / "calf-cramps" / "index.html").read_text(),
+                     'data-edit="1"' in (out / "index.html").read_text()))
+
+    result = builder.rebuild({footer}, first={"calf-cramps/index.html"}, on_first=on_first)
+    assert seen == [(["calf-cramps/index.html"], True, False)]
+    assert 'data-edit="1"' in (out / "index.html").read_text()      # and then all the others
+    assert "calf-cramps/index.html" in result.changed_outputs

@@ -259,11 +259,14 @@ def test_browser_follows_every_kind_of_save(site: Path, serve, page) -> None:
     def reloaded() -> bool:
         return not page.evaluate("window.__notReloaded === true")
 
-    # an article
+    # an article: the open page is updated in place, without a reload (scroll position kept)
     mark()
+    page.evaluate("window.scrollTo(0, 300)")
+    scrolled = page.evaluate("window.scrollY")
     edit(site / "content" / "calf-cramps.md", "Calf cramps are common", "Calf cramps are article-edit-1")
     expect(body).to_contain_text("article-edit-1", timeout=5000)
-    assert reloaded()
+    assert not reloaded()
+    assert page.evaluate("window.scrollY") == scrolled
 
     # another page changes: this one is not reloaded
     mark()

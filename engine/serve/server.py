@@ -133,7 +133,7 @@ class Preview:
 
     def __init__(self, project: Project, out: Path, console: Console, base_url: str | None = None,
                  host: str = "127.0.0.1", port: int = 8000, interval: float = 0.02,
-                 debounce: float = 0.05):
+                 debounce: float = 0.03):
         self.project = project
         self.out = out
         self.console = console
@@ -152,6 +152,7 @@ class Preview:
         self.watcher = SourceWatcher([project.content_dir, project.data_dir, project.templates_dir,
                                       project.static_dir, project.schemas_dir, project.site_file])
         self.pages: dict[str, bytes] = {}   # output of the pages open in browsers, as they last saw it
+        self.early_done: set[str] = set()   # pages the running rebuild has already put in place
         self._settled: asyncio.Event | None = None
         self.sockets: list = []
         self.loop: IOLoop | None = None
@@ -252,14 +253,20 @@ class Preview:
         self.pending = {}
         self.state.building = True
         self._settled.clear()
-        future = self.executor.submit(self._run_build, {c.path for c in batch})
+        self.early_done = set()
+        open_pages = {w.rel for w in list(LiveReloadHandler.waiters) if getattr(w, "rel", "")}
+        future = self.executor.submit(self._run_build, {c.path for c in batch}, open_pages)
         self.loop.add_future(future, lambda f: self._finish_build(batch, *f.result()))
 
-    def _run_build(self, changed: set[Path] | None) -> tuple[str, Any, float]:
+    def _run_build(self, changed: set[Path] | None, open_pages: set[str] | None = None) -> tuple[str, Any, float]:
         """On the worker thread: never raises."""
         started = time.perf_counter()
+
+        def early(rels: list[str]) -> None:   # the open pages are in place: show them now
+            if self.loop is not None:
+                self.loop.add_callback(self._notify_early, rels)
         try:
-            outcome: tuple[str, Any] = ("ok", self.builder.rebuild(changed))
+            outcome: tuple[str, Any] = ("ok", self.builder.rebuild(changed, open_pages, early))
         except ContentError as exc:
             outcome = ("error", exc.diagnostics)
         except UsageError as exc:
@@ -299,6 +306,7 @@ class Preview:
             self.console.info(f"{stamp} {what} -> build failed with {count} error"
                               f"{'s' if count != 1 else ''}; still serving the last good pages")
             self.console.diagnostics(diagnostics)
+        self.early_done = set()
         self._broadcast_status()
         if not self.pending and self._settled is not None:
             self._settled.set()
@@ -342,6 +350,8 @@ class Preview:
             if rel not in fresh:
                 fresh[rel] = self._read(rel)
             old, new = self.pages.get(rel), fresh[rel]
+            if rel in self.early_done and deps & touched == {rel} and old == new:
+                continue    # already shown by _notify_early
             if (not scripts and renames and deps & touched == {rel} and old is not None and new is not None
                     and replace_all(old, renames) == new):
                 version = digest(new)
@@ -352,6 +362,26 @@ class Preview:
         for rel, data in fresh.items():
             if data is not None:
                 self.pages[rel] = data
+
+    def _notify_early(self, rels: list[str]) -> None:
+        """Pages rendered ahead of the rest of a rebuild: browsers showing them update now,
+        and requests for them stop waiting for the whole rebuild."""
+        if self.pending:
+            return   # newer saves are queued: this version is already stale
+        self.early_done.update(rels)
+        for waiter in list(LiveReloadHandler.waiters):
+            rel = getattr(waiter, "rel", "")
+            if rel in rels:
+                data = self._read(rel)
+                if data is not None and data != self.pages.get(rel):
+                    self.pages[rel] = data
+                    waiter.send_reload(waiter.page_path)
+
+    def ready_early(self, raw_path: str) -> bool:
+        """A request for a page already put in place by the running rebuild need not wait for it."""
+        if not self.early_done or self.pending:
+            return False
+        return self.resolve(raw_path).rel in self.early_done
 
     def _read(self, rel: str) -> bytes | None:
         try:
@@ -478,7 +508,8 @@ class SiteHandler(web.RequestHandler):
         self.clear_header("Server")
 
     async def get(self) -> None:
-        await self.preview.settled()
+        if not self.preview.ready_early(self.request.path):
+            await self.preview.settled()
         target = self.preview.resolve(self.request.path)
         if target.status == 301:
             self.redirect(target.location, permanent=False)
