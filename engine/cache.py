@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 from .project import Project
-from .sources import walk_visible
 
 FORMAT = 4
 DEPENDENCIES = ("Jinja2", "Markdown", "MarkupSafe", "PyYAML", "jsonschema", "pagefind")
@@ -121,17 +120,59 @@ def cache_file(project: Project, out: Path) -> Path:
     return project.cache_dir / f"build-{h(str(out.resolve()))}.pickle"
 
 
-def load(project: Project, out: Path) -> BuildCache | None:
-    """The cache for *out*, or None when absent, unreadable or from another version."""
-    path = cache_file(project, out)
+@dataclass
+class Stamp:
+    """What the "nothing changed" check needs, kept apart from the full cache so that a
+    no-op build of a large site reads a small file instead of every page's records."""
+    key: str
+    noop_key: str
+    inputs: dict[str, Stat | None]
+    outputs: dict[str, Stat | None]      # every file the build wrote, with its stat
+    warnings: list[Any]
+    page_count: int
+    started_ns: int
+
+
+def stamp_file(project: Project, out: Path) -> Path:
+    return cache_file(project, out).with_suffix(".stamp")
+
+
+def _read_pickle(path: Path) -> Any:
     try:
         with open(path, "rb") as fh:
-            data = pickle.load(fh)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+            return pickle.load(fh)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError,
+            IndexError, MemoryError):
         return None
+
+
+def load(project: Project, out: Path) -> BuildCache | None:
+    """The cache for *out*, or None when absent, unreadable or from another version."""
+    data = _read_pickle(cache_file(project, out))
     if not isinstance(data, BuildCache) or data.key != version_key():
         return None
     return data
+
+
+def load_stamp(project: Project, out: Path) -> Stamp | None:
+    data = _read_pickle(stamp_file(project, out))
+    if not isinstance(data, Stamp) or data.key != version_key():
+        return None
+    return data
+
+
+def stamp_of(cache: BuildCache) -> Stamp:
+    outputs = {rel: entry.stat for rel, entry in cache.pages.items()}
+    outputs.update((rel, stat) for rel, (_digest, stat) in cache.files.items())
+    return Stamp(cache.key, cache.noop_key, cache.inputs, outputs, cache.warnings, cache.page_count,
+                 cache.started_ns)
+
+
+def _write_pickle(path: Path, value: Any) -> None:
+    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
 
 
 def save(project: Project, out: Path, cache: BuildCache) -> None:
@@ -141,10 +182,10 @@ def save(project: Project, out: Path, cache: BuildCache) -> None:
         gitignore = path.parent / ".gitignore"
         if not gitignore.exists():
             gitignore.write_text("# build cache: safe to delete\n*\n", encoding="utf-8")
-        tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
-        with open(tmp, "wb") as fh:
-            pickle.dump(cache, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        stamp = stamp_file(project, out)
+        stamp.unlink(missing_ok=True)      # never a stamp newer than the cache it summarises
+        _write_pickle(path, cache)
+        _write_pickle(stamp, stamp_of(cache))
     except OSError:
         pass   # a cache that cannot be written only costs time next build
 
@@ -155,19 +196,54 @@ def source_roots(project: Project) -> list[Path]:
 
 
 def input_stats(project: Project) -> dict[str, Stat | None]:
-    """Stat of every visible file under the source folders (the files the build reads)."""
+    """Stat of every visible file under the source folders (the files the build reads).
+
+    Plain strings and ``os.scandir`` rather than pathlib and ``os.walk``: this runs
+    on every build, over every source file, and is most of a no-op build's time.
+    """
     stats: dict[str, Stat | None] = {}
     root = str(project.root)
     for top in source_roots(project):
         if not top.is_dir():
             stats[project.rel(top) + "/"] = None
             continue
-        for dirpath, filenames in walk_visible(top):
-            for name in filenames:
-                full = os.path.join(dirpath, name)
-                try:
-                    st = os.stat(full)
-                except OSError:
-                    continue
-                stats[os.path.relpath(full, root)] = (st.st_size, st.st_mtime_ns, st.st_ino)
+        prefix = os.path.relpath(top, root).replace(os.sep, "/")
+        _scan(str(top), prefix, stats, set())
     return stats
+
+
+def _scan(folder: str, rel: str, stats: dict[str, Stat | None], seen: set[str]) -> None:
+    real = os.path.realpath(folder)
+    if real in seen:          # a symlink back up the tree: visit each real folder once
+        return
+    seen.add(real)
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        try:
+            if entry.is_dir():
+                _scan(entry.path, rel + "/" + entry.name, stats, seen)
+                continue
+            st = entry.stat()
+        except OSError:
+            continue
+        stats[rel + "/" + entry.name] = (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def outputs_intact(out: Path, outputs: dict[str, Stat | None]) -> bool:
+    """Every file a build wrote is still there, unmodified (by stat)."""
+    base = str(out) + os.sep
+    try:
+        for rel, stat in outputs.items():
+            if stat is None:
+                return False
+            st = os.stat(base + rel)
+            if (st.st_size, st.st_mtime_ns, st.st_ino) != stat:
+                return False
+    except OSError:
+        return False
+    return True

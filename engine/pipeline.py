@@ -12,22 +12,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from typing import TYPE_CHECKING
+
 from . import cache as cachemod
 from . import publish
 from .cache import BuildCache, PageEntry, fingerprint, h, stat_of
 from .config import SiteConfig, config_from_data
-from .datastore import DataStore
 from .diagnostics import ContentError, Diagnostic, Report
-from .model import Page, Site
-from .parallel import render_pages
 from .project import Project
-from .render import LazyPageResult, PageResult, SiteRenderer, select_key
-from .sources import Sources, load_sources, walk_files
-from .structure import build_site
-from .validate import validate
-from .publish.assets import plan_static
-from .publish.search import build_index, refresh_index
 from .writer import MARKER, InPlaceOutput, Output, StagedOutput, check_output_dir
+
+# Rendering, validation and publishing (Jinja2, Markdown, jsonschema ...) load on first
+# use: a build that finds nothing changed should not pay for importing them.
+if TYPE_CHECKING:  # pragma: no cover
+    from .datastore import DataStore
+    from .model import Page, Site
+    from .render import LazyPageResult, PageResult, SiteRenderer
+    from .sources import Sources
 
 
 @dataclass
@@ -66,6 +67,10 @@ class BuildState:
 
 def load_site(project: Project, base_url: str | None = None, today: dt.date | None = None) -> Loaded:
     """Stages 1-3.  Raises ContentError listing every problem found."""
+    from .datastore import DataStore
+    from .sources import load_sources
+    from .structure import build_site
+    from .validate import validate
     sources = load_sources(project)
     store = DataStore.from_docs(sources.data)
     report = validate(sources, store, project.templates_dir, today=today)
@@ -77,11 +82,13 @@ def load_site(project: Project, base_url: str | None = None, today: dt.date | No
 
 def static_files(project: Project) -> list[tuple[Path, str]]:
     """(source file, path inside output/) for everything in static/."""
+    from .sources import walk_files
     return [(path, "static/" + path.relative_to(project.static_dir).as_posix())
             for path in walk_files(project.static_dir, ("",))]
 
 
 def render_site(project: Project, loaded: Loaded) -> list[PageResult]:
+    from .render import SiteRenderer
     return SiteRenderer(project, loaded.site).render()
 
 
@@ -211,6 +218,7 @@ def _intact(out: Path, rel: str, stat: cachemod.Stat | None) -> bool:
 
 def _lazy(page: Page, path: Path, deps: set, shown: set, cited: list) -> LazyPageResult:
     """A result whose HTML is read back from the output folder only if someone asks."""
+    from .render import LazyPageResult
     return LazyPageResult(page, lambda: path.read_text(encoding="utf-8"), deps, shown, cited)
 
 
@@ -238,6 +246,7 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
     browser are rendered before all others and put in place at once, so
     the reader sees a template edit without waiting for the whole site.
     """
+    from .parallel import render_pages
     site = loaded.site
     resolver = Resolver(project, loaded)
     old = cache.pages if cache is not None else {}
@@ -335,12 +344,7 @@ def _racy(inputs: dict[str, cachemod.Stat | None], since_ns: int) -> bool:
 
 def _outputs_intact(out: Path, cache: BuildCache) -> bool:
     """Every file the cache says it wrote is still there, unmodified (by stat)."""
-    if not (out / MARKER).is_file():
-        return False
-    for rel, entry in cache.pages.items():
-        if not _intact(out, rel, entry.stat):
-            return False
-    return all(_intact(out, rel, stat) for rel, (_, stat) in cache.files.items())
+    return (out / MARKER).is_file() and cachemod.outputs_intact(out, cachemod.stamp_of(cache).outputs)
 
 
 def build(project: Project, out: Path, base_url: str | None = None, strict: bool = False,
@@ -367,20 +371,28 @@ def build(project: Project, out: Path, base_url: str | None = None, strict: bool
     noop_key = ""
     intact = False
     if use_cache:
-        cache = state.cache if state is not None and state.cache is not None else cachemod.load(project, out)
         inputs = cachemod.input_stats(project)
         noop_key = _noop_key(base_url, strict, today)
-        intact = cache is not None and _outputs_intact(out, cache)
-        if (cache is not None and cache.noop_key == noop_key and cache.inputs == inputs
-                and not _racy(inputs, cache.started_ns) and intact):
-            return BuildResult(None, [], list(cache.warnings), cache.page_count + len(cache.files),
-                               time.perf_counter() - started, 0, cache.page_count, [], [], True,
-                               cache.page_count)
+        in_memory = state is not None and state.cache is not None
+        stamp = (cachemod.stamp_of(state.cache) if in_memory  # type: ignore[union-attr]
+                 else cachemod.load_stamp(project, out))
+        intact = (stamp is not None and (out / MARKER).is_file()
+                  and cachemod.outputs_intact(out, stamp.outputs))
+        if (stamp is not None and stamp.noop_key == noop_key and stamp.inputs == inputs
+                and not _racy(inputs, stamp.started_ns) and intact):
+            return BuildResult(None, [], list(stamp.warnings), len(stamp.outputs),
+                               time.perf_counter() - started, 0, stamp.page_count, [], [], True,
+                               stamp.page_count)
+        cache = state.cache if in_memory else cachemod.load(project, out)   # type: ignore[union-attr]
+        if cache is not None and (stamp is None or cache.started_ns != stamp.started_ns):
+            intact = _outputs_intact(out, cache)   # the stamp is not this cache's
     loaded = load_site(project, base_url, today)
     if strict and loaded.report.warnings:
         raise ContentError([
             Diagnostic(d.path, d.line, d.col, "error", d.message + " (--strict)", d.field, d.hint)
             for d in loaded.report.warnings])
+    from .publish.assets import plan_static
+    from .publish.search import build_index, refresh_index
     renderer = _renderer(project, loaded, state)
     plan = plan_static(static_files(project), loaded.config.base_path,
                        publish.options.hash_assets, publish.options.minify)
@@ -470,6 +482,7 @@ def build(project: Project, out: Path, base_url: str | None = None, strict: bool
 
 
 def _renderer(project: Project, loaded: Loaded, state: BuildState | None) -> SiteRenderer:
+    from .render import SiteRenderer
     if state is None:
         return SiteRenderer(project, loaded.site)
     fp = templates_fp(project)

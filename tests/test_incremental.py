@@ -372,3 +372,24 @@ def test_open_pages_are_put_in_place_before_the_rest(site: Path, tmp_path: Path)
     assert seen == [(["calf-cramps/index.html"], True, False)]
     assert 'data-edit="1"' in (out / "index.html").read_text()      # and then all the others
     assert "calf-cramps/index.html" in result.changed_outputs
+
+
+@pytest.mark.parametrize("damage", ["stamp", "cache", "both"])
+def test_damaged_cache_files_mean_a_full_build_not_an_error(site: Path, tmp_path: Path, damage: str) -> None:
+    from engine import cache as cachemod
+    project = Project(site)
+    out = tmp_path / "out"
+    build(project, out, use_cache=True)
+    backdate(site)
+    build(project, out, use_cache=True)
+    assert build(project, out, use_cache=True).skipped
+    files = {"stamp": [cachemod.stamp_file(project, out)], "cache": [cachemod.cache_file(project, out)]}
+    for path in files.get(damage, files["stamp"] + files["cache"]):
+        path.write_bytes(b"\x80\x05garbage")
+    Site(site).change_body(0)          # something to build
+    again = build(project, out, use_cache=True)
+    assert not again.skipped and again.pages_rendered >= 1
+    assert tree_bytes(out) == tree_bytes(outcome_dir(project, tmp_path / "cold"))
+    backdate(site)
+    build(project, out, use_cache=True)
+    assert build(project, out, use_cache=True).skipped   # a good cache and stamp were written again

@@ -16,9 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from .feed import atom_feed
-from .sitemap import robots_txt, sitemap_xml
-
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import Loaded
     from ..render import PageResult, SiteRenderer
@@ -66,6 +63,8 @@ def not_found_page(loaded: "Loaded", renderer: "SiteRenderer") -> str:
 
 def site_files(loaded: "Loaded", pages: list["PageResult"], renderer: "SiteRenderer") -> dict[str, bytes]:
     """Extra files for the output folder, by path inside it."""
+    from .feed import atom_feed          # xml.sax pulls in urllib: only when needed
+    from .sitemap import robots_txt, sitemap_xml
     config = loaded.config
     built = [r.page for r in pages]
     files = {
