@@ -254,6 +254,7 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
     problems: list[Diagnostic] = []
     fresh: set[str] = set()
     by_output: dict[str, PageResult] = {}
+    shared: dict[tuple[str, str], tuple[str, str]] = {}   # see take()
 
     def reuse_or_queue(pages: list[Page]) -> list[Page]:
         dirty = []
@@ -283,8 +284,10 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
             stat = previous.stat          # same bytes as the file already there
         else:
             writer.put(rel, result.html.encode("utf-8"))
-        entries[rel] = PageEntry(resolver.self_fp(page), {d: resolver.value(d) for d in result.deps},
-                                 frozenset(result.shown), tuple(result.cited), digest, stat)
+        # one shared object per distinct dependency: the pickled cache stores each once
+        deps = {shared.setdefault(d, d): resolver.value(d) for d in result.deps}
+        entries[rel] = PageEntry(resolver.self_fp(page), deps, frozenset(result.shown), tuple(result.cited),
+                                 digest, stat)
         by_output[rel] = _lazy(page, out / rel, result.deps, result.shown, result.cited)
 
     first = [p for p in site.pages if not p.late]
