@@ -7,16 +7,18 @@ All unreadable files are reported together.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import ClassVar, Iterator
 
 from .diagnostics import ContentError, Diagnostic, Report
 from .frontmatter import split
 from .project import Project
-from .yamlsource import YamlDoc, decode, load_yaml_file
+from .yamlsource import YamlDoc, decode, load_yaml_file, parse_yaml
 
 
 @dataclass
@@ -29,6 +31,48 @@ class SourcePage:
     body: str
     body_line: int
     digest: str
+    #: the body was read after the file changed (see StoredSourcePage): do not reuse this object
+    stale: ClassVar[bool] = False
+
+
+class StoredSourcePage(SourcePage):
+    """A page whose front matter came from the source cache: the body is read on first use.
+
+    Most pages of a large site are neither re-validated nor re-rendered in an
+    incremental build, so their bodies (most of the bytes) are never needed.
+    The file is read when rendering asks for ``body``.  If it no longer has the
+    digest the cache recorded (edited after this build scanned it), the new text
+    is used: the next build sees the new stat and handles the page again, just
+    as it would for a page edited after a from-scratch load.
+    """
+
+    def __init__(self, rel: str, name: str, meta: YamlDoc, body_line: int, digest: str, path: str):
+        # deliberately not SourcePage.__init__: 'body' is a property here
+        self.rel, self.name, self.meta, self.body_line, self.digest = rel, name, meta, body_line, digest
+        self.path = path
+
+    @property  # type: ignore[override]
+    def body(self) -> str:
+        body = self.__dict__.get("_body")
+        if body is None:
+            body = self.__dict__["_body"] = self._read_body()
+        return body
+
+    @body.setter
+    def body(self, value: str) -> None:
+        self.__dict__["_body"] = value
+
+    def _read_body(self) -> str:
+        try:
+            raw = Path(self.path).read_bytes()
+            fm = split(decode(raw, self.rel).replace("\r\n", "\n"), self.rel)
+        except (OSError, ContentError):
+            self.stale = True
+            return ""     # deleted or broken since the scan: the next build reports it
+        if digest(raw) != self.digest:
+            self.stale = True
+            self.body_line = fm.body_line
+        return fm.body
 
 
 @dataclass
@@ -49,9 +93,39 @@ def walk_files(top: Path, suffixes: tuple[str, ...]) -> list[Path]:
     A symlink that points back up the tree would make ``rglob`` with
     ``followlinks`` loop forever; remembering real directories avoids it.
     """
-    found = [Path(dirpath) / name for dirpath, names in walk_visible(top) for name in names
-             if name.endswith(suffixes)]
-    return sorted(p for p in found if p.is_file())
+    return [Path(path) for path, _ in scan_files(top, suffixes)]
+
+
+def scan_files(top: Path, suffixes: tuple[str, ...]) -> list[tuple[str, os.stat_result]]:
+    """:func:`walk_files` as (path, stat) strings: one ``stat`` per file, no Path objects.
+
+    The source cache compares the stat of every file on every build, so the
+    listing must be cheap.  The order is ``walk_files``'s (Path order: by parts).
+    """
+    found: list[tuple[str, os.stat_result]] = []
+    folders = 0
+    for dirpath, names in walk_visible(top):
+        matching = [name for name in names if name.endswith(suffixes)]
+        folders += bool(matching)
+        prefix = dirpath if dirpath.endswith(os.sep) else dirpath + os.sep
+        for name in matching:
+            st = _regular_file_stat(prefix + name)
+            if st is not None:
+                found.append((prefix + name, st))
+    if folders > 1:   # names come sorted per folder; across folders, sort as Paths do (by parts)
+        found.sort(key=lambda item: item[0].replace(os.sep, "\0"))
+    return found
+
+
+def _regular_file_stat(path: str) -> os.stat_result | None:
+    """The stat of *path* if it is a regular file (following symlinks), as ``Path.is_file`` decides."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+            return None
+        raise
+    return st if stat.S_ISREG(st.st_mode) else None
 
 
 def walk_visible(top: Path) -> Iterator[tuple[str, list[str]]]:
@@ -70,8 +144,12 @@ def walk_visible(top: Path) -> Iterator[tuple[str, list[str]]]:
 
 
 def load_page(project: Project, path: Path) -> SourcePage:
+    return parse_page(project, path, path.read_bytes())
+
+
+def parse_page(project: Project, path: Path, raw: bytes) -> SourcePage:
+    """The page in *path*, whose bytes are *raw*."""
     rel = project.rel(path)
-    raw = path.read_bytes()
     text = decode(raw, rel).replace("\r\n", "\n")
     fm = split(text, rel)
     name = path.relative_to(project.content_dir).with_suffix("").as_posix()
@@ -82,31 +160,62 @@ def load_data(project: Project, path: Path) -> YamlDoc:
     return load_yaml_file(path, project.rel(path))
 
 
-def load_sources(project: Project) -> Sources:
+def parse_data(project: Project, path: Path, raw: bytes) -> YamlDoc:
+    """The data file in *path*, whose bytes are *raw* (as :func:`load_data` reads it)."""
+    rel = project.rel(path)
+    return parse_yaml(decode(raw, rel), rel)
+
+
+class FileLoader:
+    """Turns one source file into a value.
+
+    :func:`load_sources` decides which files to read and in what order; the
+    source cache (:mod:`engine.sourcecache`) passes a loader that returns what
+    it parsed before when a file's stat shows it has not changed.
+    """
+
+    def data(self, project: Project, path: Path, st: os.stat_result) -> YamlDoc:
+        return load_data(project, path)
+
+    def page(self, project: Project, path: str, st: os.stat_result) -> SourcePage:
+        return load_page(project, Path(path))
+
+    def schema_errors(self, sources: Sources) -> list[Diagnostic]:
+        """Schema errors of the files that could be read (when others could not)."""
+        from .validate import check_schemas  # late import: validate imports this module
+        schema_report = Report()
+        check_schemas(sources, schema_report)
+        return schema_report.errors
+
+
+def load_sources(project: Project, loader: FileLoader | None = None) -> Sources:
+    loader = loader or FileLoader()
     report = Report()
     site = YamlDoc(project.rel(project.site_file), {})
-    if project.site_file.is_file():
+    site_stat = _regular_file_stat(str(project.site_file))
+    if site_stat is not None:
         try:
-            site = load_data(project, project.site_file)
+            site = loader.data(project, project.site_file, site_stat)
         except ContentError as exc:
             report.extend(exc.diagnostics)
     sources = Sources(project, site)
-    for path in walk_files(project.data_dir, (".yaml", ".yml")):
+    for name, st in scan_files(project.data_dir, (".yaml", ".yml")):
+        path = Path(name)
         if path == project.site_file:
             continue
         try:
-            sources.data[path.stem] = load_data(project, path)
+            sources.data[path.stem] = loader.data(project, path, st)
         except ContentError as exc:
             report.extend(exc.diagnostics)
         except OSError as exc:
             report.error(project.rel(path), 0, 0, f"cannot read file: {exc.strerror}")
-    for path in walk_files(project.content_dir, (".md", ".markdown")):
+    for name, st in scan_files(project.content_dir, (".md", ".markdown")):
         try:
-            sources.pages.append(load_page(project, path))
+            sources.pages.append(loader.page(project, name, st))
         except ContentError as exc:
             report.extend(exc.diagnostics)
         except OSError as exc:
-            report.error(project.rel(path), 0, 0, f"cannot read file: {exc.strerror}")
+            report.error(project.rel(Path(name)), 0, 0, f"cannot read file: {exc.strerror}")
     if not project.content_dir.is_dir():
         report.items.append(Diagnostic(project.rel(project.content_dir), 0, 0, "error",
                                        "the content/ folder is missing", "",
@@ -115,9 +224,6 @@ def load_sources(project: Project) -> Sources:
         # Some files could not be read at all.  Still check the ones that could against
         # their schemas, so one run lists every problem; cross-record checks would only
         # add noise about the missing file, so they wait for the next run.
-        from .validate import check_schemas  # late import: validate imports this module
-        schema_report = Report()
-        check_schemas(sources, schema_report)
-        report.extend(schema_report.errors)
+        report.extend(loader.schema_errors(sources))
     report.raise_if_errors()
     return sources

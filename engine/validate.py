@@ -12,15 +12,26 @@ them.  Three layers:
 
 Record-level problems point at the line of the offending value in its YAML
 file; Markdown problems at the line and column in the article.
+
+The stage is built from parts that :mod:`engine.sourcecache` can keep between
+builds: :class:`DataCheck` (data files and schemas), :class:`TemplateCheck`,
+and one :class:`PageCheck` per page, which splits into what the page says on
+its own (:class:`PageFacts`, :class:`Claim`) and what that means given the
+rest of the site (:class:`PageContext`).  :func:`assemble` then runs the
+checks across pages and orders the report; :func:`validate` does everything
+from scratch, and the cache must give exactly the same report.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import posixpath
 import re
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Container, Iterable, NamedTuple, Sequence
 
 import jinja2
 
@@ -30,8 +41,8 @@ from .markdown.extensions import CITATION_RE, DIRECTIVE_RE, parse_citation_ids
 from .sources import SourcePage, Sources
 from .structure import DEFAULT_GENERATE, output_for_url, url_for_name
 from .templates import make_env, template_diagnostic
-from .validation.content import body_lines, raw_html_problems
-from .validation.schema import FRONT_MATTER, load_schemas, suggest as _suggest, validate_doc
+from .validation.content import Candidate, allowed_only, body_lines, line_candidates
+from .validation.schema import FRONT_MATTER, SchemaSet, load_schemas, suggest as _suggest, validate_doc
 from .yamlsource import YamlDoc
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -39,6 +50,7 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 REFERENCE_FIELDS = {"references"}
 BODY_PARTS = ("ankle", "calf", "foot", "toe", "leg")
 RECORDS_CALL_RE = re.compile(r"""records\(\s*["']([a-z_]+)["']""")
+CITATION_PATTERN = re.compile(CITATION_RE)
 
 
 def suggest(word: str, options: Iterable[str]) -> str:
@@ -47,9 +59,8 @@ def suggest(word: str, options: Iterable[str]) -> str:
 
 # -- 1. schemas --------------------------------------------------------------
 
-def check_schemas(sources: Sources, report: Report) -> set[str]:
-    """Validate site.yaml, every data file and all front matter; returns the data stems checked."""
-    schemas = load_schemas(sources.project.schemas_dir)
+def check_data_schemas(sources: Sources, schemas: SchemaSet, report: Report) -> set[str]:
+    """Schema problems, then site.yaml and every data file against its schema; returns the stems checked."""
     report.extend(schemas.problems)
     checked: set[str] = set()
     site = schemas.get("site")
@@ -64,10 +75,20 @@ def check_schemas(sources: Sources, report: Report) -> set[str]:
             continue
         checked.add(stem)
         report.extend(validate_doc(doc, validator))
+    return checked
+
+
+def check_front_matter(src: SourcePage, schemas: SchemaSet) -> list[Diagnostic]:
     front = schemas.get(FRONT_MATTER)
-    if front is not None:
-        for src in sources.pages:
-            report.extend(validate_doc(src.meta, front, "front matter"))
+    return validate_doc(src.meta, front, "front matter") if front is not None else []
+
+
+def check_schemas(sources: Sources, report: Report) -> set[str]:
+    """Validate site.yaml, every data file and all front matter; returns the data stems checked."""
+    schemas = load_schemas(sources.project.schemas_dir)
+    checked = check_data_schemas(sources, schemas, report)
+    for src in sources.pages:
+        report.extend(check_front_matter(src, schemas))
     return checked
 
 
@@ -204,13 +225,55 @@ def check_faq_topics(store: DataStore, report: Report) -> None:
                                            hint=suggest(group, groups) or "add it under faq_groups: in data/faqs.yaml")])
 
 
+@dataclass
+class DataCheck:
+    """What depends only on data/, site.yaml and schemas/: the source cache keeps it as one unit."""
+
+    head: list[Diagnostic]      # schema problems; site.yaml and data files against their schemas
+    tail: list[Diagnostic]      # top-level shapes, ids, references, comparison tables, FAQ topics
+    used_refs: set[str]         # reference ids cited by data records
+
+
+def check_data(sources: Sources, store: DataStore, schemas: SchemaSet) -> DataCheck:
+    head, tail = Report(), Report()
+    checked = check_data_schemas(sources, schemas, head)
+    check_data_shapes(sources, tail, checked)
+    check_ids(store, tail, checked)
+    used_refs = check_references(store, tail)
+    check_comparisons(store, tail)
+    check_faq_topics(store, tail)
+    return DataCheck(head.items, tail.items, used_refs)
+
+
 # -- 3. templates ------------------------------------------------------------
 
-_template_cache: dict[tuple[Any, ...], tuple[list[Diagnostic], dict[str, list[str]]]] = {}
+@dataclass
+class TemplateFiles:
+    """The bytes of every template: what the template checks depend on."""
+
+    rel_prefix: str
+    files: dict[str, bytes]            # name inside templates/ -> bytes, readable ones
+    problems: list[Diagnostic]         # files that could not be read
+    names: set[str]                    # every *.html name, readable or not
+
+    @cached_property
+    def key(self) -> str:
+        """Digest of the prefix and every file's name and bytes (equal keys, equal checks)."""
+        digest = hashlib.blake2b(self.rel_prefix.encode(), digest_size=16)
+        for name, raw in sorted(self.files.items()):
+            digest.update(b"\0%d\0%s\0" % (len(raw), name.encode("utf-8", "surrogatepass")))
+            digest.update(raw)
+        return digest.hexdigest()
 
 
-def check_templates(templates_dir: Path, rel_prefix: str) -> tuple[list[Diagnostic], dict[str, list[str]]]:
-    """Syntax errors in any template, and which collections each block template reads."""
+@dataclass
+class TemplateCheck:
+    problems: list[Diagnostic]         # syntax errors, unreadable files
+    blocks: dict[str, list[str]]       # block template name -> collections it reads
+    names: set[str]                    # every template name (for 'template:' fields)
+
+
+def read_templates(templates_dir: Path, rel_prefix: str) -> TemplateFiles:
     files = sorted(templates_dir.rglob("*.html")) if templates_dir.is_dir() else []
     sources: dict[str, bytes] = {}
     problems: list[Diagnostic] = []
@@ -220,12 +283,23 @@ def check_templates(templates_dir: Path, rel_prefix: str) -> tuple[list[Diagnost
         except OSError as exc:
             problems.append(Diagnostic(project_rel(templates_dir, path, rel_prefix), 0, 0, "error",
                                        f"cannot read template: {exc.strerror}"))
-    key = (rel_prefix, tuple(sorted(sources.items())))  # by content, so copies of a project share it
-    if key in _template_cache and not problems:
-        return _template_cache[key]
+    return TemplateFiles(rel_prefix, sources, problems, {p.relative_to(templates_dir).as_posix() for p in files})
+
+
+_template_cache: dict[str, tuple[list[Diagnostic], dict[str, list[str]]]] = {}
+
+
+def analyse_templates(found: TemplateFiles, templates_dir: Path) -> TemplateCheck:
+    """Syntax errors in any template, and which collections each block template reads."""
+    key = found.key  # by content, so copies of a project share it
+    if key in _template_cache and not found.problems:
+        problems, blocks = _template_cache[key]
+        return TemplateCheck(list(problems), dict(blocks), set(found.names))
+    rel_prefix = found.rel_prefix
+    problems = list(found.problems)
     block_collections: dict[str, list[str]] = {}
     env = make_env(templates_dir)
-    for name, raw in sources.items():
+    for name, raw in found.files.items():
         path = templates_dir / name
         try:
             source = raw.decode("utf-8")
@@ -242,7 +316,13 @@ def check_templates(templates_dir: Path, rel_prefix: str) -> tuple[list[Diagnost
     if len(_template_cache) > 8:
         _template_cache.clear()
     _template_cache[key] = (problems, block_collections)
-    return problems, block_collections
+    return TemplateCheck(list(problems), dict(block_collections), set(found.names))
+
+
+def check_templates(templates_dir: Path, rel_prefix: str) -> tuple[list[Diagnostic], dict[str, list[str]]]:
+    """Syntax errors in any template, and which collections each block template reads."""
+    result = analyse_templates(read_templates(templates_dir, rel_prefix), templates_dir)
+    return result.problems, result.blocks
 
 
 def project_rel(templates_dir: Path, path: Path, rel_prefix: str) -> str:
@@ -251,17 +331,84 @@ def project_rel(templates_dir: Path, path: Path, rel_prefix: str) -> str:
 
 # -- 4. pages ----------------------------------------------------------------
 
-def check_page(src: SourcePage, store: DataStore, blocks: dict[str, list[str]], templates: set[str],
-               report: Report, cited: set[str], allowed_html: set[str]) -> None:
+@dataclass
+class PageContext:
+    """Everything the per-page checks read besides the page itself.
+
+    :meth:`fingerprint` changes whenever any of it changes, so a cached page
+    result computed under an equal fingerprint is still right.
+    """
+
+    store: DataStore
+    blocks: dict[str, list[str]]       # block name -> collections it reads
+    templates: set[str]
+    allowed_html: set[str]             # lower-case entries of allow_raw_html
+
+    @cached_property
+    def topics(self) -> set[str]:
+        return topic_names(self.store)
+
+    @cached_property
+    def known_refs(self) -> set[str]:
+        return set(self.store.collections.get("references", {}))
+
+    def fingerprint(self) -> str:
+        """Digest of every input above (ids of all collections stand in for the store)."""
+        ids = sorted((name, sorted(records)) for name, records in self.store.collections.items())
+        value = (sorted(self.templates), sorted(self.blocks.items()), ids, sorted(self.allowed_html))
+        return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def page_context(sources: Sources, store: DataStore, templates: TemplateCheck) -> PageContext:
+    site = sources.site.data if isinstance(sources.site.data, dict) else {}
+    allowed = site.get("allow_raw_html")
+    allowed_html = {str(a).lower() for a in allowed} if isinstance(allowed, list) else set()
+    return PageContext(store, templates.blocks, templates.names, allowed_html)
+
+
+#: a citation ``("c", line, col, reference id)`` or a block line ``("d", line, text)``
+Event = tuple[Any, ...]
+
+
+class PageFacts(NamedTuple):
+    """What a page's body says, found without looking at anything else (so cacheable by content)."""
+
+    events: tuple[Event, ...]          # citations and '::: block' lines, in body order
+    html: tuple[Candidate, ...]        # risky raw HTML, before allow_raw_html is applied
+
+    @property
+    def cited(self) -> frozenset[str]:
+        return frozenset(e[3] for e in self.events if e[0] == "c")
+
+
+def page_facts(src: SourcePage) -> PageFacts:
+    """One pass over the body: citations, block lines and raw HTML candidates."""
+    events: list[Event] = []
+    html: list[Candidate] = []
+    for lineno, line in body_lines(src.body, src.body_line):
+        if "[@" in line:
+            for match in CITATION_PATTERN.finditer(line):
+                for rid in parse_citation_ids(match.group(1)):
+                    events.append(("c", lineno, line.find("@" + rid, match.start()) + 1, rid))
+        if line.strip().startswith(":::"):
+            events.append(("d", lineno, line))
+        html.extend(line_candidates(lineno, line))
+    return PageFacts(tuple(events), tuple(html))
+
+
+def check_page(src: SourcePage, ctx: PageContext, facts: PageFacts | None = None) -> list[Diagnostic]:
+    """Problems with one page's fields and body, given the rest of the site (*ctx*)."""
+    report = Report()
+    facts = facts if facts is not None else page_facts(src)
     meta = src.meta
     data = meta.data
     template = data.get("template")
-    if isinstance(template, str) and template not in templates:
+    if isinstance(template, str) and template not in ctx.templates:
         report.extend([meta.diag(("template",), f"unknown template '{template}'",
-                                 hint=suggest(template, templates) or "use a file from templates/")])
+                                 hint=suggest(template, ctx.templates) or "use a file from templates/")])
     topic = data.get("topic")
     if isinstance(topic, str) and SLUG_RE.match(topic):
-        topics = topic_names(store)
+        topics = ctx.topics
         if topic not in topics:
             # a warning, not an error: a new article may start a new topic (``build.py new``)
             report.extend([meta.diag(("topic",), f"topic '{topic}' is neither a body part nor a nutrient id, "
@@ -272,20 +419,18 @@ def check_page(src: SourcePage, store: DataStore, blocks: dict[str, list[str]], 
         report.extend([meta.diag(("next_review",), f"'next_review' ({last.isoformat()}) must be after "
                                                    f"'last_reviewed' ({first.isoformat()})",
                                  hint="the next review is usually a year after the last one")])
-    known_refs = set(store.collections.get("references", {}))
-    for lineno, line in body_lines(src.body, src.body_line):
-        for match in re.finditer(CITATION_RE, line):
-            for rid in parse_citation_ids(match.group(1)):
-                cited.add(rid)
-                if rid not in known_refs:
-                    col = line.find("@" + rid, match.start()) + 1
-                    report.error(src.rel, lineno, col, f"unknown reference id '{rid}'", "citation",
-                                 suggest(rid, known_refs) or "add it to data/references.yaml first")
-        stripped = line.strip()
-        if stripped.startswith(":::"):
-            check_directive(src, lineno, line, store, blocks, report)
-    for lineno, col, message, hint in raw_html_problems(src.body, src.body_line, allowed_html):
+    known_refs = ctx.known_refs
+    for event in facts.events:
+        if event[0] == "c":
+            _, lineno, col, rid = event
+            if rid not in known_refs:
+                report.error(src.rel, lineno, col, f"unknown reference id '{rid}'", "citation",
+                             suggest(rid, known_refs) or "add it to data/references.yaml first")
+        else:
+            check_directive(src, event[1], event[2], ctx.store, ctx.blocks, report)
+    for lineno, col, message, hint in allowed_only(facts.html, ctx.allowed_html):
         report.error(src.rel, lineno, col, message, "", hint)
+    return report.items
 
 
 def check_directive(src: SourcePage, lineno: int, line: str, store: DataStore,
@@ -343,11 +488,38 @@ def generate_rules(sources: Sources) -> list[tuple[int | None, dict[str, Any]]]:
             and all(isinstance(r.get(k), str) for k in ("collection", "template", "url"))]
 
 
-def check_urls(sources: Sources, store: DataStore, templates: set[str], report: Report) -> None:
+class Claim(NamedTuple):
+    """The output file a Markdown page writes (its URL's position is looked up only for a message)."""
+
+    output: str
+    safe: bool          # stays inside output/
+
+
+def page_claim(src: SourcePage) -> Claim:
+    meta = src.meta.data
+    slug = meta.get("slug") if isinstance(meta.get("slug"), str) else None
+    url = meta.get("url") if isinstance(meta.get("url"), str) else url_for_name(src.name, slug)
+    out = output_for_url(url)
+    return Claim(out, safe_output(out))
+
+
+def claim_position(src: SourcePage) -> Diagnostic:
+    """Where a page's output path is decided: its 'url' or 'slug' field, else the front matter."""
+    meta = src.meta.data
+    field = ("url",) if "url" in meta else ("slug",) if "slug" in meta else ()
+    return src.meta.diag(field, "")
+
+
+def check_urls(sources: Sources, store: DataStore, templates: set[str], report: Report,
+               claims: Sequence[tuple[str, bool]] | None = None) -> None:
+    """No two pages write one file, and none writes outside output/.
+
+    *claims* are the Markdown pages' :func:`page_claim`, in page order (computed here if absent).
+    """
     owners: dict[str, str] = {}
 
-    def claim(out: str, where: Diagnostic, owner: str) -> None:
-        if not safe_output(out):
+    def claim(out: str, safe: bool, where: Diagnostic, owner: str) -> None:
+        if not safe:
             report.extend([Diagnostic(where.path, where.line, where.col, "error",
                                       f"output path '{out}' would be written outside output/",
                                       where.field, "use a plain path without '..' or a leading '/'")])
@@ -358,12 +530,13 @@ def check_urls(sources: Sources, store: DataStore, templates: set[str], report: 
         else:
             owners[out] = owner
 
-    for src in sources.pages:
-        meta = src.meta.data
-        slug = meta.get("slug") if isinstance(meta.get("slug"), str) else None
-        url = meta.get("url") if isinstance(meta.get("url"), str) else url_for_name(src.name, slug)
-        field = ("url",) if "url" in meta else ("slug",) if "slug" in meta else ()
-        claim(output_for_url(url), src.meta.diag(field, ""), src.rel)
+    if claims is None:
+        claims = [page_claim(src) for src in sources.pages]
+    for src, (out, safe) in zip(sources.pages, claims):
+        if safe and out not in owners:   # the common case, without building a message position
+            owners[out] = src.rel
+        else:
+            claim(out, safe, claim_position(src), src.rel)
     for index, rule in generate_rules(sources):
         base = ("generate", index) if index is not None else ()
         collection = rule["collection"]
@@ -381,31 +554,44 @@ def check_urls(sources: Sources, store: DataStore, templates: set[str], report: 
             except (KeyError, IndexError, ValueError):
                 report.extend([sources.site.diag(base + ("url",), "the url pattern may contain only '{id}'")])
                 break
-            claim(output_for_url(url), record.doc.diag(record.path + ("id",), ""), record.doc.rel)
+            out = output_for_url(url)
+            claim(out, safe_output(out), record.doc.diag(record.path + ("id",), ""), record.doc.rel)
 
 
 # -- the stage ---------------------------------------------------------------
 
-def validate(sources: Sources, store: DataStore, templates_dir: Path,
-             today: dt.date | None = None) -> Report:
+class PageCheck(NamedTuple):
+    """What validation reports about one page; the source cache keeps it per page."""
+
+    schema: Sequence[Diagnostic]       # front matter against frontmatter.schema.json
+    problems: Sequence[Diagnostic]     # check_page
+    claim: tuple[str, bool]            # a Claim, or a plain tuple of its fields
+
+
+def check_one_page(src: SourcePage, schemas: SchemaSet, ctx: PageContext, facts: PageFacts) -> PageCheck:
+    return PageCheck(check_front_matter(src, schemas), check_page(src, ctx, facts), page_claim(src))
+
+
+def assemble(sources: Sources, store: DataStore, data: DataCheck, templates: TemplateCheck,
+             pages: Sequence[PageCheck], cited: Container[str], today: dt.date | None = None) -> Report:
+    """The report, in a fixed order, from the parts plus the checks that span all pages.
+
+    *cited* holds every reference id that some page cites.  The cross-page
+    checks (output paths, review dates, uncited references) run on every build
+    because they depend on all pages and on *today*; they read only cached
+    values, so they stay cheap.
+    """
     report = Report()
-    checked = check_schemas(sources, report)
-    check_data_shapes(sources, report, checked)
-    check_ids(store, report, checked)
-    used_refs = check_references(store, report)
-    check_comparisons(store, report)
-    check_faq_topics(store, report)
-    template_problems, blocks = check_templates(templates_dir, sources.project.rel(templates_dir) or "templates")
-    report.extend(template_problems)
-    templates = {p.relative_to(templates_dir).as_posix() for p in templates_dir.rglob("*.html")} \
-        if templates_dir.is_dir() else set()
-    site = sources.site.data if isinstance(sources.site.data, dict) else {}
-    allowed = site.get("allow_raw_html")
-    allowed_html = {str(a).lower() for a in allowed} if isinstance(allowed, list) else set()
-    cited: set[str] = set()
-    for src in sources.pages:
-        check_page(src, store, blocks, templates, report, cited, allowed_html)
-    check_urls(sources, store, templates, report)
+    report.extend(data.head)
+    for check in pages:
+        if check.schema:
+            report.extend(check.schema)
+    report.extend(data.tail)
+    report.extend(templates.problems)
+    for check in pages:
+        if check.problems:
+            report.extend(check.problems)
+    check_urls(sources, store, templates.names, report, [check.claim for check in pages])
     today = today or dt.date.today()
     for src in sources.pages:
         due = src.meta.data.get("next_review")
@@ -413,7 +599,24 @@ def validate(sources: Sources, store: DataStore, templates_dir: Path,
             report.extend([src.meta.diag(("next_review",), f"review was due on {due.isoformat()}",
                                          severity="warning", hint="review the page and update the dates")])
     for rid, record in store.collections.get("references", {}).items():
-        if rid not in used_refs and rid not in cited:
+        if rid not in data.used_refs and rid not in cited:
             report.extend([record.doc.diag(record.path + ("id",), f"reference '{rid}' is not cited anywhere",
                                            severity="warning", hint="cite it or remove it")])
     return report
+
+
+def validate(sources: Sources, store: DataStore, templates_dir: Path,
+             today: dt.date | None = None) -> Report:
+    """Every check, from scratch (see :mod:`engine.sourcecache` for the cached equivalent)."""
+    schemas = load_schemas(sources.project.schemas_dir)
+    data = check_data(sources, store, schemas)
+    templates = analyse_templates(read_templates(templates_dir, sources.project.rel(templates_dir) or "templates"),
+                                  templates_dir)
+    ctx = page_context(sources, store, templates)
+    pages: list[PageCheck] = []
+    cited: set[str] = set()
+    for src in sources.pages:
+        facts = page_facts(src)
+        pages.append(check_one_page(src, schemas, ctx, facts))
+        cited |= facts.cited
+    return assemble(sources, store, data, templates, pages, cited, today)

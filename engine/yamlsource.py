@@ -11,6 +11,7 @@ every key and value by its path (``("nutrients", 0, "food_sources")``).
 from __future__ import annotations
 
 import hashlib
+import marshal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,38 @@ class YamlDoc:
              severity: str = "error") -> Diagnostic:
         line, col = self.where(path, key=key)
         return Diagnostic(self.rel, line, col, severity, message, dotted(path), hint)
+
+
+class PackedYamlDoc(YamlDoc):
+    """A :class:`YamlDoc` read back from the source cache, its positions still packed.
+
+    Positions are needed only to word a message, and a cached page's messages
+    are cached too; unpacking ``values`` and ``keys`` for ten thousand pages
+    on every build would cost more than everything else the cache does.  They
+    are unpacked on first access.
+    """
+
+    def __init__(self, rel: str, data: Any, digest: str, packed: bytes):
+        # deliberately not YamlDoc.__init__: 'values' and 'keys' appear on first use
+        self.rel, self.data, self.digest, self.packed = rel, data, digest, packed
+
+    def __getattr__(self, name: str) -> Any:   # only called for attributes not set yet
+        if name in ("values", "keys"):
+            self.values, self.keys = unpack_positions(self.packed)
+            return self.__dict__[name]
+        raise AttributeError(name)
+
+
+def pack_positions(doc: YamlDoc) -> bytes:
+    """``doc.values`` and ``doc.keys`` as bytes (marshal: fast, and every path part is plain)."""
+    if isinstance(doc, PackedYamlDoc) and "values" not in doc.__dict__:
+        return doc.packed
+    return marshal.dumps((doc.values, doc.keys))
+
+
+def unpack_positions(packed: bytes) -> tuple[dict[PathKey, tuple[int, int]], dict[PathKey, tuple[int, int]]]:
+    values, keys = marshal.loads(packed)
+    return values, keys
 
 
 def dotted(path: PathKey) -> str:

@@ -4,22 +4,32 @@ The site is health information; a pasted ``<script>`` or ``onclick=`` is far
 more likely to be an accident (or an embed copied from somewhere) than a
 feature.  They are errors unless ``allow_raw_html`` in ``data/site.yaml``
 lists the tag (``script`` also allows event handlers and ``javascript:`` links).
+
+The scan is split in two so that the source cache can keep its result:
+:func:`raw_html_candidates` finds every risky construct from the text alone,
+and :func:`raw_html_problems` drops those that ``allow_raw_html`` permits.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Iterable, Iterator
 
 RISKY_TAGS = ("script", "iframe", "object", "embed")
 TAG_RE = re.compile(r"<\s*/?\s*(script|iframe|object|embed)\b", re.IGNORECASE)
 HANDLER_RE = re.compile(r"<[a-zA-Z][^<>]*?\s(on[a-zA-Z]+)\s*=", re.IGNORECASE)
 JS_URL_RE = re.compile(r"(?:\]\(\s*<?|=\s*[\"']?\s*|<)(j\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t\s*:)", re.IGNORECASE)
 CODE_SPAN_RE = re.compile(r"(`+)(.+?)\1")
+ALLOW_HINT = "remove it, or if it is really needed add it to 'allow_raw_html' in data/site.yaml"
+
+#: (line, col, message, hint, the ``allow_raw_html`` entry that would permit it)
+Candidate = tuple[int, int, str, str, str]
 
 
 def _blank_code_spans(line: str) -> str:
     """Replace inline code with spaces so columns stay right and code is ignored."""
+    if "`" not in line:   # most lines: skip the regex (this runs on every line of every page)
+        return line
     return CODE_SPAN_RE.sub(lambda m: " " * len(m.group(0)), line)
 
 
@@ -38,21 +48,41 @@ def body_lines(body: str, first_line: int) -> Iterator[tuple[int, str]]:
         yield first_line + offset, _blank_code_spans(line)
 
 
-def raw_html_problems(body: str, first_line: int, allowed: set[str]) -> Iterator[tuple[int, int, str, str]]:
-    """(line, col, message, hint) for every risky construct not allowed by site.yaml."""
-    allow_hint = "remove it, or if it is really needed add it to 'allow_raw_html' in data/site.yaml"
-    for lineno, line in body_lines(body, first_line):
+def line_candidates(lineno: int, line: str) -> Iterator[Candidate]:
+    """Risky constructs on one (code-blanked) body line, whatever ``allow_raw_html`` says.
+
+    The cheap ``in`` tests are necessary conditions of each pattern, so skipping the
+    regex when they fail changes nothing.
+    """
+    if "<" in line:
         for match in TAG_RE.finditer(line):
             tag = match.group(1).lower()
-            if tag not in allowed and not match.group(0).replace(" ", "").startswith("</"):
+            if not match.group(0).replace(" ", "").startswith("</"):
                 yield (lineno, match.start() + 1, f"raw <{tag}> tag in Markdown is not allowed",
-                       allow_hint.replace("add it", f"add '{tag}'"))
-        if "script" in allowed:
-            continue
+                       ALLOW_HINT.replace("add it", f"add '{tag}'"), tag)
         for match in HANDLER_RE.finditer(line):
             yield (lineno, match.start(1) + 1,
                    f"inline event handler '{match.group(1)}=' in Markdown is not allowed",
-                   "remove it; scripts are allowed only if 'allow_raw_html' in data/site.yaml lists 'script'")
+                   "remove it; scripts are allowed only if 'allow_raw_html' in data/site.yaml lists 'script'",
+                   "script")
+    if ":" in line:
         for match in JS_URL_RE.finditer(line):
             yield (lineno, match.start(1) + 1, "'javascript:' link in Markdown is not allowed",
-                   "link to a normal web address (https://...) instead")
+                   "link to a normal web address (https://...) instead", "script")
+
+
+def raw_html_candidates(body: str, first_line: int) -> list[Candidate]:
+    """Every risky construct in *body*, in the order they are reported."""
+    return [c for lineno, line in body_lines(body, first_line) for c in line_candidates(lineno, line)]
+
+
+def allowed_only(candidates: Iterable[Candidate], allowed: set[str]) -> Iterator[tuple[int, int, str, str]]:
+    """The candidates ``allow_raw_html`` does not permit, as (line, col, message, hint)."""
+    for lineno, col, message, hint, needs in candidates:
+        if needs not in allowed:
+            yield lineno, col, message, hint
+
+
+def raw_html_problems(body: str, first_line: int, allowed: set[str]) -> Iterator[tuple[int, int, str, str]]:
+    """(line, col, message, hint) for every risky construct not allowed by site.yaml."""
+    return allowed_only(raw_html_candidates(body, first_line), allowed)

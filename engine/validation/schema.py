@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Collection, Iterable
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
@@ -40,6 +41,8 @@ class SchemaSet:
     folder: Path
     validators: dict[str, Draft202012Validator]
     problems: list[Diagnostic]
+    #: content digests of the schema files that passed ``check_schema`` (see ``load_schemas``)
+    valid: frozenset[str] = field(default_factory=frozenset)
 
     def get(self, name: str) -> Draft202012Validator | None:
         return self.validators.get(name)
@@ -48,8 +51,37 @@ class SchemaSet:
 _cache: dict[tuple[Any, ...], SchemaSet] = {}
 
 
-def load_schemas(folder: Path, rel_prefix: str = "schemas") -> SchemaSet:
-    """Every ``*.schema.json`` in *folder*, compiled; cached until a file changes."""
+def schema_digest(raw: bytes) -> str:
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def schemas_fingerprint(folder: Path, rel_prefix: str = "schemas") -> str | None:
+    """Digest of everything :func:`load_schemas` would read (None if a file cannot be read).
+
+    Equal digests mean equal schema sets, so results computed with one stay right.
+    """
+    if not folder.is_dir():
+        folder = BUILTIN_SCHEMAS
+    digest = hashlib.blake2b(rel_prefix.encode("utf-8", "surrogatepass"), digest_size=16)
+    for path in sorted(folder.glob("*.schema.json")):
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None
+        digest.update(b"\0%d\0%s\0" % (len(raw), path.name.encode("utf-8", "surrogatepass")))
+        digest.update(raw)
+    return digest.hexdigest()
+
+
+def load_schemas(folder: Path, rel_prefix: str = "schemas", trusted: Collection[str] = ()) -> SchemaSet:
+    """Every ``*.schema.json`` in *folder*, compiled; cached until a file changes.
+
+    Checking a schema against the JSON Schema meta-schema is most of the cost
+    of compiling.  *trusted* holds content digests (:func:`schema_digest`) of
+    files known to pass that check, from an earlier run of the same tool and
+    jsonschema version (the source cache keeps them); those are not checked
+    again.  The result is the same either way.
+    """
     if not folder.is_dir():
         folder = BUILTIN_SCHEMAS
     raw: dict[str, bytes] = {}
@@ -75,17 +107,21 @@ def load_schemas(folder: Path, rel_prefix: str = "schemas") -> SchemaSet:
         (name, Resource.from_contents(schema, default_specification=DRAFT202012))
         for name, schema in contents.items() if isinstance(schema, dict))
     validators: dict[str, Draft202012Validator] = {}
+    valid: set[str] = set()
     for name, schema in contents.items():
         rel = f"{rel_prefix}/{name}"
+        digest = schema_digest(raw[name])
         try:
-            Draft202012Validator.check_schema(schema)
+            if digest not in trusted:
+                Draft202012Validator.check_schema(schema)
         except SchemaError as exc:
             problems.append(Diagnostic(rel, 0, 0, "error", f"invalid schema: {exc.message}",
                                        dotted(tuple(exc.absolute_path))))
             continue
+        valid.add(digest)
         validators[name[: -len(".schema.json")]] = Draft202012Validator(
             schema, registry=registry, format_checker=FormatChecker())
-    result = SchemaSet(folder, validators, problems)
+    result = SchemaSet(folder, validators, problems, frozenset(valid))
     if len(_cache) > 8:  # keep memory flat when many projects are checked in one process
         _cache.clear()
     _cache[key] = result
