@@ -10,9 +10,8 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from typing import TYPE_CHECKING
 
 from . import cache as cachemod
 from . import publish
@@ -63,17 +62,22 @@ class BuildState:
     cache: BuildCache | None = None
     renderer: SiteRenderer | None = None
     templates_fp: str = ""
+    sources: Any = None      # engine.sourcecache.SourceMemo: parsed sources, made by the first load
 
 
-def load_site(project: Project, base_url: str | None = None, today: dt.date | None = None) -> Loaded:
-    """Stages 1-3.  Raises ContentError listing every problem found."""
-    from .datastore import DataStore
-    from .sources import load_sources
+def load_site(project: Project, base_url: str | None = None, today: dt.date | None = None,
+              state: BuildState | None = None, use_cache: bool = False) -> Loaded:
+    """Stages 1-3.  Raises ContentError listing every problem found.
+
+    With ``use_cache`` unchanged files are neither read nor re-checked (see
+    sourcecache.py); the result is the same as a load from scratch.
+    """
+    from .sourcecache import SourceMemo, load_and_validate
     from .structure import build_site
-    from .validate import validate
-    sources = load_sources(project)
-    store = DataStore.from_docs(sources.data)
-    report = validate(sources, store, project.templates_dir, today=today)
+    if state is not None and state.sources is None:
+        state.sources = SourceMemo()
+    memo = state.sources if state is not None else None
+    sources, store, report = load_and_validate(project, today, memo, use_cache=use_cache)
     report.raise_if_errors()
     config = config_from_data(sources.site.data if isinstance(sources.site.data, dict) else {}, base_url)
     site = build_site(sources, config, store)
@@ -389,7 +393,7 @@ def build(project: Project, out: Path, base_url: str | None = None, strict: bool
         cache = state.cache if in_memory else cachemod.load(project, out)   # type: ignore[union-attr]
         if cache is not None and (stamp is None or cache.started_ns != stamp.started_ns):
             intact = _outputs_intact(out, cache)   # the stamp is not this cache's
-    loaded = load_site(project, base_url, today)
+    loaded = load_site(project, base_url, today, state, use_cache)
     if strict and loaded.report.warnings:
         raise ContentError([
             Diagnostic(d.path, d.line, d.col, "error", d.message + " (--strict)", d.field, d.hint)
