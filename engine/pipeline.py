@@ -445,13 +445,12 @@ def build(project: Project, out: Path, base_url: str | None = None, strict: bool
                 if not writer.keep(rel):
                     writer.put(rel, (out / rel).read_bytes())
                 known[rel] = old_files[rel][1]
-        else:
-            for rel, data in publish.site_files(loaded, pages, renderer).items():
-                put_file(rel, data)
-            cache_site = [rel for rel in new_cache.files if rel not in plan.files]
-            new_cache.site_files = tuple(sorted(cache_site))
-        if not new_cache.site_files and cache is not None and cache.site_key == site_key:
             new_cache.site_files = cache.site_files
+        else:
+            made = publish.site_files(loaded, pages, renderer)
+            for rel, data in made.items():
+                put_file(rel, data)
+            new_cache.site_files = tuple(sorted(made))
         new_cache.site_key = site_key
         wanted = set(rendered.entries) | set(new_cache.files)
         previous = (set(cache.pages) | set(cache.files)) if cache is not None else None
