@@ -7,9 +7,11 @@ text: on an ordinary article it doubled the cost of converting the page
 processor walks the text once with a single regular expression instead, and
 only the rare quote or dash costs a Python call.
 
-What it changes matches ``smarty`` with angled quotes off: ``"`` and ``'``
-become curly quotes chosen by the characters around them, ``---`` an em
-dash, ``--`` an en dash and ``...`` an ellipsis.  Code, preformatted text
+On prose it gives the same characters as ``smarty`` with angled quotes off
+(tests/test_typography.py compares the two): ``"`` and ``'`` become curly
+quotes chosen by the characters around them, ``---`` an em dash, ``--`` an
+en dash and ``...`` an ellipsis.  Runs such as ``....`` or ``"'"`` may
+differ from smarty's choices.  Code, preformatted text
 and anything stored as raw HTML are left alone.  The characters are written
 as Unicode rather than entities; pages are UTF-8.
 """
