@@ -199,6 +199,7 @@ class InPlaceOutput:
         self._dirs: set[str] = set()
         self._drop: list[str] = []
         self._committed: set[str] = set()
+        self._out_dirs: set[str] = set()
 
     def _target(self, rel: str) -> Path:
         return _made_parent(self.pending / _inside(rel), self._dirs)
@@ -232,21 +233,12 @@ class InPlaceOutput:
         """Put these written files in place now (the live preview's open pages)."""
         for rel in rels:
             if rel not in self._committed:
-                target = self.out / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
+                target = _made_parent(self.out / rel, self._out_dirs)
                 os.replace(self.pending / rel, target)
                 self._committed.add(rel)
 
     def commit(self) -> None:
-        made: set[Path] = set()
-        for rel in self.written:
-            if rel in self._committed:
-                continue
-            target = self.out / rel
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            os.replace(self.pending / rel, target)
+        self.commit_some(self.written)
         for rel in self.removed:
             path = self.out / rel
             try:
