@@ -13,6 +13,7 @@ import markdown
 from markupsafe import Markup
 
 from .extensions import PageHooks, SiteExtension
+from .inline import TriggeredInlineExtension
 from .typography import TypographyExtension
 
 #: typographic quotes come from our TypographyExtension, not "smarty" (see typography.py)
@@ -32,11 +33,12 @@ class MarkdownRenderer:
     def __init__(self) -> None:
         self.site_ext = SiteExtension()
         self.page_md = markdown.Markdown(
-            extensions=[*PAGE_EXTENSIONS, TypographyExtension(), self.site_ext],
+            extensions=[*PAGE_EXTENSIONS, TypographyExtension(), self.site_ext, TriggeredInlineExtension()],
             extension_configs=EXTENSION_CONFIG, output_format="html")
         # Data fields (an FAQ answer, a cause's explanation) get the light set:
         # no headings, so no toc; rendered once per text and cached.
-        self.snippet_md = markdown.Markdown(extensions=[TypographyExtension()], output_format="html")
+        self.snippet_md = markdown.Markdown(extensions=[TypographyExtension(), TriggeredInlineExtension()],
+                                            output_format="html")
         # Data values are text, never HTML: with the raw-HTML processors removed,
         # a '<script>' typed into YAML comes out escaped as '&lt;script&gt;'.
         self.snippet_md.preprocessors.deregister("html_block")

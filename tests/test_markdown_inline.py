@@ -1,0 +1,107 @@
+"""The triggered inline processor gives exactly the stock processor's HTML, and skips patterns."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import markdown
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown.inlinepatterns import InlineProcessor
+
+from engine.markdown.extensions import SiteExtension
+from engine.markdown.inline import TriggeredInlineExtension, TriggeredInlineProcessor
+from engine.markdown.renderer import EXTENSION_CONFIG, PAGE_EXTENSIONS
+from engine.markdown.typography import TypographyExtension
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def converter(triggered: bool) -> markdown.Markdown:
+    extensions: list = [*PAGE_EXTENSIONS, TypographyExtension()]
+    if triggered:
+        extensions.append(TriggeredInlineExtension())
+    return markdown.Markdown(extensions=extensions, extension_configs=EXTENSION_CONFIG)
+
+
+STOCK, TRIGGERED = converter(False), converter(True)
+
+
+def both(text: str) -> tuple[str, str]:
+    STOCK.reset()
+    TRIGGERED.reset()
+    return STOCK.convert(text), TRIGGERED.convert(text)
+
+
+def site_bodies() -> list[Path]:
+    return sorted((ROOT / "content").rglob("*.md")) + sorted((ROOT / "tests" / "fixtures").rglob("*.md"))
+
+
+@pytest.mark.parametrize("path", site_bodies(), ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_site_pages_convert_as_with_the_stock_processor(path: Path) -> None:
+    stock, ours = both(path.read_text(encoding="utf-8"))
+    assert ours == stock
+
+
+HAND_PICKED = [
+    "a `code [link](/x) *em*` b \\*not em\\* <http://example.org> <me@example.org>",
+    "line  \nbreak &amp; &#169; &copy; <span class=\"x\">raw *em*</span>",
+    "![alt *text*](/img.png \"title\") and ![ref][r] and [short] and [full][r]\n\n[r]: /target\n[short]: /s",
+    "footnote[^1] and **strong _nested em_ text**, __under__ *a*b*c*\n\n[^1]: The *note* `code`.",
+    "*a [link with `code` and **bold**](/x) after*",
+    "``double `tick` code`` then `unclosed and \\` escaped",
+    "{: .lead } text with [attr](/x){: .cls } and <!-- a comment --> here",
+]
+
+
+@pytest.mark.parametrize("text", HAND_PICKED)
+def test_every_kind_of_inline_markup(text: str) -> None:
+    stock, ours = both(text)
+    assert ours == stock
+
+
+#: characters that start inline markup, mixed with words and line ends
+PIECES = st.sampled_from(["[", "]", "(", ")", "!", "`", "``", "*", "**", "_", "__", "<", ">", "&", ";",
+                          "\\", "^", "@", "#", ":", "  \n", "\n", "\n\n", " ", "word", "x", "/a", "http://e.org",
+                          "amp", "#169", "[^1]", "[@ref]", "{: .c}", "<b>", "</b>", "\"", "'", "--", "..."])
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.lists(PIECES, max_size=40).map("".join))
+def test_random_markup_converts_as_with_the_stock_processor(text: str) -> None:
+    stock, ours = both(text)
+    assert ours == stock
+
+
+def test_every_stock_pattern_has_a_trigger() -> None:
+    """A Markdown upgrade that changes a pattern silently loses the speed-up: say so here."""
+    md = converter(True)
+    processor = md.treeprocessors["inline"]
+    assert isinstance(processor, TriggeredInlineProcessor)
+    md.convert("warm up")
+    untriggered = [p.compiled_re.pattern for p, t in zip(processor._patterns, processor._triggers) if t is None]
+    assert untriggered == []
+
+
+class AtSign(InlineProcessor):
+    """A replacement 'link' pattern that needs no '[': it must still be tried."""
+
+    def handleMatch(self, m: re.Match[str], data: str):  # type: ignore[override]
+        return f"<at {m.group(1)}>", m.start(0), m.end(0)
+
+
+def test_a_pattern_with_an_unknown_expression_is_always_tried() -> None:
+    md = markdown.Markdown(extensions=[TriggeredInlineExtension()])
+    md.inlinePatterns.register(AtSign(r"@(\w+)", md), "link", 160)
+    md.inlinePatterns.deregister("html")
+    assert "&lt;at name&gt;" in md.convert("hello @name")
+
+
+def test_the_site_renderer_uses_it() -> None:
+    from engine.markdown.renderer import MarkdownRenderer
+    renderer = MarkdownRenderer()
+    assert isinstance(renderer.page_md.treeprocessors["inline"], TriggeredInlineProcessor)
+    assert isinstance(renderer.snippet_md.treeprocessors["inline"], TriggeredInlineProcessor)
+    assert any(isinstance(e, SiteExtension) for e in renderer.page_md.registeredExtensions)
