@@ -24,7 +24,7 @@ from .markdown.renderer import MarkdownRenderer
 from .model import Page, Site
 from .project import Project
 from .tables import Table, build_table
-from .templates import TemplateDeps, make_env, template_diagnostic
+from .templates import SiteLoader, TemplateDeps, make_env, template_diagnostic
 
 Dep = tuple[str, str]
 
@@ -289,7 +289,8 @@ class SiteRenderer:
         #: applied to each finished page (``--minify``), in the worker that rendered it
         self.finish = finish
         self.env = make_env(project.templates_dir)
-        self.template_deps = TemplateDeps(self.env)
+        self._template_refs: dict[str, tuple[str, ...]] = {}   # kept across template edits
+        self.template_deps = TemplateDeps(self.env, self._template_refs)
         self.markdown = MarkdownRenderer()
         self.assets = assets or {}
         self.first_pass: list[PageResult] = []
@@ -303,8 +304,14 @@ class SiteRenderer:
         self.plain_data = site.data.plain()
         self.first_pass = []
         if templates_changed:
-            self.env = make_env(self.project.templates_dir)
-            self.template_deps = TemplateDeps(self.env)
+            loader = self.env.loader
+            if isinstance(loader, SiteLoader):
+                loader.refresh()              # recompile only the edited templates
+            else:
+                self.env = make_env(self.project.templates_dir)
+            if len(self._template_refs) > 1000:   # a long session's old versions
+                self._template_refs.clear()
+            self.template_deps = TemplateDeps(self.env, self._template_refs)
 
     def asset(self, path: str) -> str:
         """URL of a file from static/ (its content-hashed name when hashing is on)."""
