@@ -10,6 +10,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -350,3 +351,25 @@ def test_a_save_during_a_rebuild_gets_its_own_rebuild(site: Path, serve) -> None
         assert time.monotonic() < deadline, server.output()
         time.sleep(0.02)
     assert "Second save says" in (site / "output" / "calf-cramps" / "index.html").read_text()
+
+
+def test_search_index_is_refreshed_once_the_preview_is_quiet(site: Path, serve) -> None:
+    """Pagefind runs after a pause in the saves, not after every rebuild (it would slow the browser)."""
+    pytest.importorskip("pagefind")
+    shutil.copy(ROOT / "content" / "search.md", site / "content" / "search.md")
+    server = serve(site)
+    index = site / "output" / "pagefind"
+    deadline = time.monotonic() + 20
+    while not (index / "pagefind.js").is_file():
+        assert time.monotonic() < deadline, "no search index after the first build:\n" + server.output()
+        time.sleep(0.05)
+    before = index.stat().st_ino
+    gen = server.status()["builds"]
+    edit(site / "content" / "calf-cramps.md", "Calf cramps are common", "Calf cramps are searchable")
+    server.wait_build(gen)
+    assert index.stat().st_ino == before, "re-indexed straight after the rebuild"
+    deadline = time.monotonic() + 20
+    while not index.exists() or index.stat().st_ino == before:
+        assert time.monotonic() < deadline, "search index not refreshed:\n" + server.output()
+        time.sleep(0.05)
+    assert (index / "pagefind.js").is_file()

@@ -82,15 +82,19 @@
   }
 
   /* The page's own file changed: fetch it and swap the new body and head details into
-   * the open document.  Far quicker than a reload: no navigation, no stylesheet or
-   * script reloads, no new websocket, scroll position kept.  Anything the swap cannot
-   * reproduce (different stylesheets or scripts) falls back to a full reload. */
-  var KEEP = 'link[rel~="stylesheet"], script:not([type]), script[type="module"], ' +
-    'script[type="text/javascript"], script[type="application/javascript"]';
+   * the open document.  Far quicker than a reload: no navigation, no script reloads,
+   * no new websocket, scroll position kept.  New stylesheets (a CSS edit renames the
+   * content-hashed file) are linked in and the old ones dropped once the new have
+   * loaded, so the page is never unstyled.  Pages with scripts get a full reload:
+   * a swapped body would not run them again. */
+  var STYLES = 'link[rel~="stylesheet"]';
+  var SCRIPTS = 'script:not([type]), script[type="module"], script[type="text/javascript"], ' +
+    'script[type="application/javascript"]';
+  var KEEP = STYLES + ", " + SCRIPTS;
 
-  function assetsOf(doc) {
+  function listOf(doc, selector) {
     var items = [];
-    Array.prototype.forEach.call(doc.querySelectorAll(KEEP), function (node) {
+    Array.prototype.forEach.call(doc.querySelectorAll(selector), function (node) {
       if (node.tagName === "SCRIPT" && /__serve__\/client\.js/.test(node.getAttribute("src") || "")) { return; }
       items.push(node.tagName + " " + (node.getAttribute("href") || node.getAttribute("src") || node.textContent));
     });
@@ -101,6 +105,25 @@
     return Array.prototype.filter.call(doc.head.children, function (node) { return !node.matches(KEEP); });
   }
 
+  function swapStylesheets(doc) {
+    var old = Array.prototype.slice.call(document.querySelectorAll(STYLES));
+    var fresh = Array.prototype.map.call(doc.querySelectorAll(STYLES), function (node) {
+      return document.importNode(node, true);
+    });
+    var waiting = fresh.length;
+    var dropOld = function () {
+      waiting -= 1;
+      if (waiting <= 0) { old.forEach(function (link) { if (link.parentNode) { link.parentNode.removeChild(link); } }); }
+    };
+    var anchor = old.length ? old[old.length - 1].nextSibling : null;
+    fresh.forEach(function (link) {
+      link.addEventListener("load", dropOld);
+      link.addEventListener("error", dropOld);
+      document.head.insertBefore(link, anchor);
+    });
+    if (!fresh.length) { waiting = 1; dropOld(); }
+  }
+
   function refreshInPlace() {
     var url = location.href.split("#")[0];
     fetch(url, {cache: "no-store"}).then(function (response) {
@@ -108,14 +131,14 @@
       return response.text();
     }).then(function (html) {
       var doc = new DOMParser().parseFromString(html, "text/html");
-      var assets = assetsOf(doc);
-      // a swapped body would not run its scripts again: such pages get a real reload
-      if (!doc.body || assets !== assetsOf(document) || /(^|\n)SCRIPT /.test(assets)) {
+      var scripts = listOf(doc, SCRIPTS);
+      if (!doc.body || scripts || listOf(document, SCRIPTS)) {
         location.reload();
         return;
       }
       var client = doc.querySelector('script[src*="__serve__/client.js"]');
       if (client && client.getAttribute("data-version")) { version = client.getAttribute("data-version"); }
+      if (listOf(doc, STYLES) !== listOf(document, STYLES)) { swapStylesheets(doc); }
       headDetails(document).forEach(function (node) { node.parentNode.removeChild(node); });
       var anchor = document.head.firstChild;
       headDetails(doc).forEach(function (node) { document.head.insertBefore(document.importNode(node, true), anchor); });

@@ -25,6 +25,7 @@ import mimetypes
 import os
 import re
 import signal
+import threading
 import time
 import webbrowser
 from dataclasses import dataclass, field
@@ -56,6 +57,10 @@ PROTOCOL = "http://livereload.com/protocols/official-7"
 NOT_FOUND = (b'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Not found</title></head>\n'
              b"<body><h1>Not found</h1><p>There is no page at this address (yet). This preview reloads by "
              b"itself when one is built.</p></body></html>\n")
+#: longest the rebuild waits for a browser to fetch the page it was just told to update
+EARLY_GRACE = 0.25
+#: seconds without a rebuild before the search index is refreshed
+SEARCH_DELAY = 1.0
 HEAD_END = re.compile(rb"</head\s*>", re.I)
 BODY_END = re.compile(rb"</body\s*>", re.I)
 
@@ -153,6 +158,8 @@ class Preview:
                                       project.static_dir, project.schemas_dir, project.site_file])
         self.pages: dict[str, bytes] = {}   # output of the pages open in browsers, as they last saw it
         self.early_done: set[str] = set()   # pages the running rebuild has already put in place
+        self._early_served: threading.Event | None = None   # see _run_build.early
+        self._search_due: object | None = None              # IOLoop timeout of the deferred re-index
         self._settled: asyncio.Event | None = None
         self.sockets: list = []
         self.loop: IOLoop | None = None
@@ -196,7 +203,24 @@ class Preview:
             self.console.error(f"search index not refreshed: {exc}")
 
     def _refresh_search_later(self) -> None:
-        if self._search_wanted():
+        """Re-index once the preview has been quiet for SEARCH_DELAY seconds.
+
+        Pagefind reads every page and keeps a core busy for about 200 ms: run
+        straight after a rebuild it slowed the browser's fetch of the new page
+        or stylesheet, and it held the rebuild thread when the next save came.
+        Each rebuild pushes it back; the index catches up when the writer pauses.
+        """
+        if self.loop is None or not self._search_wanted():
+            return
+        if self._search_due is not None:
+            self.loop.remove_timeout(self._search_due)
+        self._search_due = self.loop.call_later(SEARCH_DELAY, self._search_if_quiet)
+
+    def _search_if_quiet(self) -> None:
+        self._search_due = None
+        if self.pending or self.state.building:
+            self._refresh_search_later()
+        else:
             self.executor.submit(self._refresh_search_now)
 
     def run(self, open_browser: bool = False) -> None:
@@ -262,9 +286,15 @@ class Preview:
         """On the worker thread: never raises."""
         started = time.perf_counter()
 
-        def early(rels: list[str]) -> None:   # the open pages are in place: show them now
-            if self.loop is not None:
-                self.loop.add_callback(self._notify_early, rels)
+        def early(rels: list[str]) -> None:
+            """The open pages are in place: show them now, and let the browser fetch them
+            before the rest of the rebuild takes the processor (and Python's lock) back."""
+            if self.loop is None:
+                return
+            served = self._early_served = threading.Event()
+            self.loop.add_callback(self._notify_early, rels)
+            served.wait(EARLY_GRACE)
+            self._early_served = None
         try:
             outcome: tuple[str, Any] = ("ok", self.builder.rebuild(changed, open_pages, early))
         except ContentError as exc:
@@ -366,16 +396,25 @@ class Preview:
     def _notify_early(self, rels: list[str]) -> None:
         """Pages rendered ahead of the rest of a rebuild: browsers showing them update now,
         and requests for them stop waiting for the whole rebuild."""
-        if self.pending:
-            return   # newer saves are queued: this version is already stale
-        self.early_done.update(rels)
-        for waiter in list(LiveReloadHandler.waiters):
-            rel = getattr(waiter, "rel", "")
-            if rel in rels:
-                data = self._read(rel)
-                if data is not None and data != self.pages.get(rel):
-                    self.pages[rel] = data
-                    waiter.send_reload(waiter.page_path)
+        told = False
+        if not self.pending:      # otherwise newer saves are queued: this version is already stale
+            self.early_done.update(rels)
+            for waiter in list(LiveReloadHandler.waiters):
+                rel = getattr(waiter, "rel", "")
+                if rel in rels:
+                    data = self._read(rel)
+                    if data is not None and data != self.pages.get(rel):
+                        self.pages[rel] = data
+                        waiter.send_reload(waiter.page_path)
+                        told = True
+        if not told:
+            self.early_served()
+
+    def early_served(self) -> None:
+        """A browser has fetched an early page (or none will): the rebuild may go on."""
+        served = self._early_served
+        if served is not None:
+            served.set()
 
     def ready_early(self, raw_path: str) -> bool:
         """A request for a page already put in place by the running rebuild need not wait for it."""
@@ -508,7 +547,8 @@ class SiteHandler(web.RequestHandler):
         self.clear_header("Server")
 
     async def get(self) -> None:
-        if not self.preview.ready_early(self.request.path):
+        early = self.preview.ready_early(self.request.path)
+        if not early:
             await self.preview.settled()
         target = self.preview.resolve(self.request.path)
         if target.status == 301:
@@ -538,6 +578,9 @@ class SiteHandler(web.RequestHandler):
             data = inject(data, tag)
         self.set_header("Content-Type", ctype)
         self.write(data)
+        if early:
+            await self.flush()
+            self.preview.early_served()
 
     head = get
 
