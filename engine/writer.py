@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 from .diagnostics import UsageError
@@ -85,7 +86,10 @@ class StagedOutput:
             return
         for old in self.out.parent.glob(f".{self.out.name}.*-*"):
             if old.is_dir() and (old / MARKER).is_file():
-                shutil.rmtree(old, ignore_errors=True)
+                if ".old-" in old.name:       # a replaced output: maybe still being removed
+                    remove_in_background(old)
+                else:
+                    shutil.rmtree(old, ignore_errors=True)
 
     def path(self, rel: str) -> Path:
         return self.root / _inside(rel)
@@ -158,7 +162,8 @@ class StagedOutput:
             self.removed = sorted(_listing(self.previous) - wanted)
 
     def commit(self) -> None:
-        old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
+        # unique even if a previous build's replaced output (same pid) is still being removed
+        old = self.out.parent / f".{self.out.name}.old-{os.getpid()}-{time.time_ns()}"
         if self.out.exists():
             os.replace(self.out, old)
         try:
@@ -168,10 +173,35 @@ class StagedOutput:
                 os.replace(old, self.out)
             raise
         self.root = self.out
-        shutil.rmtree(old, ignore_errors=True)
+        remove_in_background(old)
 
     def discard(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def remove_in_background(folder: Path) -> None:
+    """Delete the replaced output folder without making the build wait for it.
+
+    The new output is already in place; what is left is garbage.  Deleting
+    ten thousand small files is slow on some disks (on this project's
+    ext4-with-discard test machine, 2 s for a 1,000-page site: longer than
+    rendering it on one core), so a detached ``rm`` does it.  If it is
+    killed, the next build's clean-up of leftover folders (which carry the
+    output marker) finishes the job.  Without ``rm`` (Windows) it is done
+    here, as before.
+    """
+    if not folder.exists():
+        return
+    rm = shutil.which("rm")
+    if rm is None or os.name != "posix":
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    import subprocess
+    try:
+        subprocess.Popen([rm, "-rf", "--", str(folder)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class InPlaceOutput:
