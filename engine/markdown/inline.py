@@ -60,7 +60,9 @@ class TriggeredInlineProcessor(InlineProcessor):
         patterns = list(registry)     # sorted by priority, as the stock loop indexes them
         names = {id(registry[name]): name for name in _names(registry)}
         self._patterns = patterns
-        self._triggers = [_triggers_for(names.get(id(p), ""), p.compiled_re.pattern) for p in patterns]
+        triggers = [_triggers_for(names.get(id(p), ""), p.compiled_re.pattern) for p in patterns]
+        # one trigger is tested with a plain 'in' (the common case: no generator)
+        self._triggers = [t[0] if t is not None and len(t) == 1 else t for t in triggers]
         return super().run(tree, ancestors)
 
     # The stock method is name-mangled; this replaces it for every call made
@@ -74,7 +76,8 @@ class TriggeredInlineProcessor(InlineProcessor):
         start = 0
         while patternIndex < count:
             needed = triggers[patternIndex]
-            if needed is not None and not any(t in data for t in needed):
+            if needed is not None and (needed not in data if needed.__class__ is str
+                                       else not any(t in data for t in needed)):
                 patternIndex += 1     # what a failed try would do: next pattern, from the start
                 start = 0
                 continue
