@@ -7,15 +7,18 @@ What is stored, per output folder, in one pickle file:
                  difference and the whole cache is ignored (a cold build).
 * ``glob``     - fingerprint of the site-wide inputs (site.yaml, base URL,
                  asset names); a change re-renders every page.
-* ``pages``    - per output file: the page's own fingerprint, the fingerprint
-                 of every dependency it recorded while rendering (templates,
-                 records, selections, listings ...), the records it showed and
-                 the references it cited (for second-pass listings), the hash of
+* ``deps``     - every dependency pages recorded while rendering (templates,
+                 records, selections, listings ...), numbered, with its
+                 fingerprint at the last build (:class:`DepTable`).
+* ``pages``    - per output file: the page's own fingerprint, the numbers of
+                 the dependencies it recorded, the records it showed and the
+                 references it cited (for second-pass listings), the hash of
                  the HTML it produced, and the stat of the file written.  The
                  HTML itself is not stored: the output folder holds it, and the
                  stat says whether that copy can be trusted.
 * ``files``    - hash and stat of every other file written (static, site-wide outputs).
-* ``site_key`` - fingerprint of what the site-wide files are made from.
+* ``site_deps``- per site-wide file (sitemap, feed, 404 ...): the numbers of
+                 the dependencies it was made from, like a page's.
 * ``inputs``   - stat of every source file, for the "nothing changed" shortcut.
 * ``warnings`` - the diagnostics of that build, to repeat them on a no-op.
 
@@ -29,16 +32,18 @@ import os
 import pickle
 import platform
 import sys
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from .project import Project
 
-FORMAT = 4
+FORMAT = 5
 DEPENDENCIES = ("Jinja2", "Markdown", "MarkupSafe", "PyYAML", "jsonschema", "pagefind")
 
 Stat = tuple[int, int, int]   # size, mtime_ns, inode
+Dep = tuple[str, str]         # (kind, key), e.g. ("template", "base.html"); see render.PageContext
 
 
 def h(data: bytes | str) -> str:
@@ -91,14 +96,67 @@ def version_key() -> str:
     return _VERSION_KEY
 
 
+def pack_ids(ids: Iterable[int]) -> bytes:
+    """Dependency numbers as one bytes object (a type code, then the numbers): a page's
+    40-odd numbers pickle and load as a single value, two bytes each on most sites,
+    and are read back without building Python objects."""
+    ordered = sorted(ids)
+    code = "H" if not ordered or ordered[-1] < 1 << 16 else "I"
+    return code.encode() + array(code, ordered).tobytes()
+
+
+def unpack_ids(packed: bytes) -> memoryview:
+    return memoryview(packed)[1:].cast(chr(packed[0]))
+
+
+@dataclass
+class DepTable:
+    """Every dependency recorded by the pages of the last build, numbered, with its value then.
+
+    After a successful build every page's recorded dependencies had exactly
+    these values (a page kept from the cache matched them; a page rendered
+    recorded them), so "is this page still clean?" is "did none of its numbers
+    change?": each dependency is resolved once per build, not once per page
+    that recorded it.  Numbers only grow until :meth:`compacted` renumbers.
+    """
+
+    keys: list[Dep] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
+
+    def index(self) -> dict[Dep, int]:
+        return {key: i for i, key in enumerate(self.keys)}
+
+    def changed(self, value: Callable[[Dep], str], wanted: Callable[[Dep], bool]) -> tuple[set[int], list[str]]:
+        """Numbers of the *wanted* keys whose value differs now, and the current values of those keys
+        (the others keep their recorded value)."""
+        changed: set[int] = set()
+        values = list(self.values)
+        for i, key in enumerate(self.keys):
+            if wanted(key):
+                now = value(key)
+                if now != values[i]:
+                    changed.add(i)
+                    values[i] = now
+        return changed, values
+
+    def compacted(self, used: set[int]) -> tuple["DepTable", dict[int, int]]:
+        """A table of only the *used* numbers, and old number -> new number."""
+        order = sorted(used)
+        renumber = {old: new for new, old in enumerate(order)}
+        return DepTable([self.keys[i] for i in order], [self.values[i] for i in order]), renumber
+
+
 @dataclass
 class PageEntry:
     self_fp: str
-    deps: dict[tuple[str, str], str]
+    deps: bytes          # numbers in BuildCache.deps (pack_ids)
     shown: frozenset[tuple[str, str]]
     cited: tuple[str, ...]
     html: str            # hash of the HTML
     stat: Stat | None = None
+    #: fingerprint of the page's sources (rel, bytes, breadcrumbs) when ``meta`` was computed
+    inputs: str = ""
+    meta: str = ""       # pipeline.page_meta_fp of the page
 
 
 @dataclass
@@ -112,8 +170,9 @@ class BuildCache:
     warnings: list[Any] = field(default_factory=list)
     page_count: int = 0
     started_ns: int = 0      # when the build that wrote this cache started (racy-stat guard)
-    site_key: str = ""       # fingerprint of the inputs of the site-wide files (sitemap, feed, 404)
-    site_files: tuple[str, ...] = ()
+    deps: DepTable = field(default_factory=DepTable)
+    site_deps: dict[str, bytes] = field(default_factory=dict)   # site-wide file -> packed dep numbers
+    site_files: tuple[str, ...] = ()     # the site-wide files made (a 404 page needs its template)
 
 
 def cache_file(project: Project, out: Path) -> Path:

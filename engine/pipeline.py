@@ -10,12 +10,13 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Set as AbstractSet
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 
 from . import cache as cachemod
 from . import publish
-from .cache import BuildCache, PageEntry, fingerprint, h, stat_of
+from .cache import BuildCache, Dep, DepTable, PageEntry, fingerprint, h, pack_ids, stat_of, unpack_ids
 from .config import SiteConfig, config_from_data
 from .diagnostics import ContentError, Diagnostic, Report
 from .project import Project
@@ -112,22 +113,47 @@ class Resolver:
 
     MISSING = "missing"
 
-    def __init__(self, project: Project, loaded: Loaded):
+    def __init__(self, project: Project, loaded: Loaded, known: dict[str, PageEntry] | None = None):
         self.project = project
         self.loaded = loaded
         self.site = loaded.site
         self.store = loaded.store
+        self.known = known or {}     # the previous build's entries, by output path
         self.memo: dict[tuple[str, str], str] = {}
         self.meta: dict[int, str] = {}
+        self.inputs: dict[int, str] = {}
         self.digests = {src.rel: src.digest for src in loaded.sources.pages}
         self.first_pass: list[PageResult] | None = None
         self._shown_index: dict[tuple[str, str], list[str]] | None = None
         self._cited_index: dict[str, list[str]] | None = None
 
+    def inputs_fp(self, page: Page) -> str:
+        """What a Markdown page's fields are made from: its file and its breadcrumbs
+        ("" for pages made from data records).
+
+        Everything else structure.py reads (site.yaml, the tool's code) is part of
+        the whole cache's key, so equal inputs mean an equal :func:`page_meta_fp`,
+        which then need not be computed again: hashing a short string is far
+        cheaper than the ``repr`` of every field and of the front matter.
+        """
+        fp = self.inputs.get(id(page))
+        if fp is None:
+            src = page.source
+            fp = "" if src is None else fingerprint(
+                (src.rel, src.name, src.digest, [(c.title, c.url) for c in page.breadcrumbs]))
+            self.inputs[id(page)] = fp
+        return fp
+
     def meta_fp(self, page: Page) -> str:
         fp = self.meta.get(id(page))
         if fp is None:
-            fp = self.meta[id(page)] = page_meta_fp(page)
+            before = self.known.get(page.output)
+            inputs = self.inputs_fp(page)
+            if before is not None and inputs and before.inputs == inputs:
+                fp = before.meta
+            else:
+                fp = page_meta_fp(page)
+            self.meta[id(page)] = fp
         return fp
 
     def self_fp(self, page: Page) -> str:
@@ -205,25 +231,75 @@ class Rendered:
     results: list[PageResult]
     fresh: set[str]          # outputs rendered in this build
     entries: dict[str, PageEntry]
+    recorder: DepRecorder    # the dependency numbers the entries use, with this build's values
 
 
-def _is_clean(entry: PageEntry, self_fp: str, resolver: Resolver) -> bool:
-    if entry.self_fp != self_fp:
-        return False
-    for dep, value in entry.deps.items():
-        if resolver.value(dep) != value:
-            return False
-    return True
+def _listing(dep: Dep) -> bool:
+    return dep[0] == "listing"
+
+
+def _not_listing(dep: Dep) -> bool:
+    return dep[0] != "listing"
+
+
+class DepRecorder:
+    """Numbers the dependencies of the pages rendered in this build (see cache.DepTable).
+
+    Starts from the previous table: each key keeps its number, and the keys
+    that changed value are resolved once here, so that checking 10,000 pages
+    is one set operation per page, whatever the number of dependencies.
+    """
+
+    def __init__(self, previous: DepTable, resolver: Resolver):
+        self.resolver = resolver
+        self.keys = list(previous.keys)
+        self.index = previous.index()
+        # listings have their final value only once the first pass is done (see late())
+        self.changed, self.values = previous.changed(resolver.value, _not_listing)
+
+    def late(self) -> None:
+        """The first pass is done: compare the listings too (for second-pass pages and 404)."""
+        table = DepTable(self.keys, self.values)
+        changed, self.values = table.changed(self.resolver.value, _listing)
+        self.changed |= changed
+
+    def is_clean(self, deps: bytes) -> bool:
+        return not self.changed or self.changed.isdisjoint(unpack_ids(deps))
+
+    def record(self, deps: Iterable[Dep], page: Page | None) -> bytes:
+        """*deps* as packed numbers, adding new keys with their current value.
+
+        A first-pass page's listings are always empty (``first-pass``) and a
+        Markdown page's own file is covered by its own fingerprint: neither
+        can make it stale, so neither is recorded.
+        """
+        ids = []
+        own = ("file", page.rel) if page is not None and page.source is not None else None
+        first = page is not None and not page.late
+        for dep in deps:
+            if dep == own or (first and dep[0] == "listing"):
+                continue
+            i = self.index.get(dep)
+            if i is None:
+                i = self.index[dep] = len(self.keys)
+                self.keys.append(dep)
+                self.values.append(self.resolver.value(dep))
+            ids.append(i)
+        return pack_ids(ids)
+
+    def table(self) -> DepTable:
+        return DepTable(self.keys, self.values)
 
 
 def _intact(out: Path, rel: str, stat: cachemod.Stat | None) -> bool:
     return stat is not None and stat_of(out / rel) == stat
 
 
-def _lazy(page: Page, path: Path, deps: set, shown: set, cited: list) -> LazyPageResult:
-    """A result whose HTML is read back from the output folder only if someone asks."""
+def _lazy(page: Page, out: Path, rel: str, deps: Any, shown: Any, cited: Any) -> LazyPageResult:
+    """A result whose HTML is read back from the output folder only if someone asks
+    (the path is made then too: 10,000 pathlib joins cost a fifth of a second)."""
     from .render import LazyPageResult
-    return LazyPageResult(page, lambda: path.read_text(encoding="utf-8"), deps, shown, cited)
+    return LazyPageResult(page, lambda: (out / rel).read_text(encoding="utf-8"), deps, shown, cited)
 
 
 Trusted = Callable[[str, "cachemod.Stat | None"], bool]
@@ -252,22 +328,27 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
     """
     from .parallel import render_pages
     site = loaded.site
-    resolver = Resolver(project, loaded)
     old = cache.pages if cache is not None else {}
+    resolver = Resolver(project, loaded, old)
+    recorder = DepRecorder(cache.deps if cache is not None else DepTable(), resolver)
     entries: dict[str, PageEntry] = {}
     problems: list[Diagnostic] = []
     fresh: set[str] = set()
     by_output: dict[str, PageResult] = {}
-    shared: dict[tuple[str, str], tuple[str, str]] = {}   # see take()
+    one_copy: dict[Any, Any] = {}
+
+    def shared(value: Any) -> Any:
+        """One object per distinct record or reference id: the pickled cache stores each once."""
+        return one_copy.setdefault(value, value)
 
     def reuse_or_queue(pages: list[Page]) -> list[Page]:
         dirty = []
         for page in pages:
             entry = old.get(page.output)
-            if (entry is not None and _is_clean(entry, resolver.self_fp(page), resolver)
+            if (entry is not None and recorder.is_clean(entry.deps) and entry.self_fp == resolver.self_fp(page)
                     and trusted(page.output, entry.stat) and writer.keep(page.output)):
-                by_output[page.output] = _lazy(page, out / page.output, set(entry.deps),
-                                               set(entry.shown), list(entry.cited))
+                by_output[page.output] = _lazy(page, out, page.output, _DepNames(entry.deps, recorder.keys),
+                                               entry.shown, entry.cited)
                 entries[page.output] = entry
             else:
                 dirty.append(page)
@@ -288,11 +369,10 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
             stat = previous.stat          # same bytes as the file already there
         else:
             writer.put(rel, result.html.encode("utf-8"))
-        # one shared object per distinct dependency: the pickled cache stores each once
-        deps = {shared.setdefault(d, d): resolver.value(d) for d in result.deps}
-        entries[rel] = PageEntry(resolver.self_fp(page), deps, frozenset(result.shown), tuple(result.cited),
-                                 digest, stat)
-        by_output[rel] = _lazy(page, out / rel, result.deps, result.shown, result.cited)
+        entries[rel] = PageEntry(resolver.self_fp(page), recorder.record(result.deps, page),
+                                 frozenset(map(shared, result.shown)), tuple(map(shared, result.cited)),
+                                 digest, stat, resolver.inputs_fp(page), resolver.meta_fp(page))
+        by_output[rel] = _lazy(page, out, rel, result.deps, result.shown, result.cited)
 
     first = [p for p in site.pages if not p.late]
     late = [p for p in site.pages if p.late]
@@ -316,6 +396,7 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
     first_pass = [by_output[p.output] for p in first if p.output in by_output]
     renderer.first_pass = first_pass
     resolver.first_pass = first_pass
+    recorder.late()
     dirty_late = reuse_or_queue(late)
     if progress:
         progress.advance(len(late) - len(dirty_late))
@@ -324,7 +405,60 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
     if problems:
         raise ContentError(problems)
     results = sorted(by_output.values(), key=lambda r: r.page.output)
-    return Rendered(results, fresh, entries)
+    return Rendered(results, fresh, entries, recorder)
+
+
+class _DepNames(AbstractSet):
+    """The recorded dependencies of a page taken from the cache, as a read-only set made on
+    first use: most builds never look at them, and 10,000 sets of 40 cost a tenth of a second."""
+
+    def __init__(self, packed: bytes, keys: list[Dep]):
+        self._packed, self._keys, self._set = packed, keys, None
+
+    def _names(self) -> frozenset[Dep]:
+        if self._set is None:
+            self._set = frozenset(self._keys[i] for i in unpack_ids(self._packed))
+        return self._set
+
+    def __contains__(self, dep: object) -> bool:
+        return dep in self._names()
+
+    def __iter__(self) -> Iterator[Dep]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
+def _site_files(loaded: Loaded, renderer: SiteRenderer, cache: BuildCache | None, recorder: DepRecorder,
+                trusted: Trusted, put: Callable[[str, bytes], None],
+                reuse: Callable[[str], None]) -> tuple[tuple[str, ...], dict[str, bytes]]:
+    """Remake the site-wide files (sitemap, feed, 404 ...) whose dependencies changed; keep the rest.
+
+    Returns the files that exist and each file's packed dependency numbers.
+    """
+    old_deps = cache.site_deps if cache is not None else {}
+    old_made = set(cache.site_files) if cache is not None else set()
+    old_files = cache.files if cache is not None else {}
+    made: list[str] = []
+    deps: dict[str, bytes] = {}
+    stale: list[str] = []
+    for rel in publish.SITE_FILES:
+        packed = old_deps.get(rel)
+        if (packed is None or not recorder.is_clean(packed)
+                or (rel in old_made and not (rel in old_files and trusted(rel, old_files[rel][1])))):
+            stale.append(rel)
+            continue
+        deps[rel] = packed
+        if rel in old_made:
+            reuse(rel)
+            made.append(rel)
+    for rel, file in (publish.site_files(loaded, renderer, stale) if stale else {}).items():
+        deps[rel] = recorder.record(file.deps, None)
+        if file.data is not None:
+            put(rel, file.data)
+            made.append(rel)
+    return tuple(sorted(made)), deps
 
 
 class Progress:
@@ -433,25 +567,18 @@ def build(project: Project, out: Path, base_url: str | None = None, strict: bool
                 writer.put(rel, data)
             new_cache.files[rel] = (digest, None)
 
+        def reuse_file(rel: str) -> None:
+            """Keep the previous build's copy of *rel* (the cache vouches for it)."""
+            new_cache.files[rel] = old_files[rel]
+            if not writer.keep(rel):
+                writer.put(rel, (out / rel).read_bytes())
+            known[rel] = old_files[rel][1]
+
         for rel, data in plan.files.items():
             put_file(rel, data)
-        site_key = fingerprint((glob, [(r.page.output, rendered.entries[r.page.output].html,
-                                        rendered.entries[r.page.output].self_fp) for r in pages],
-                                [(s, fingerprint(d.data)) for s, d in loaded.store.files.items()]))
-        if (cache is not None and cache.site_key == site_key
-                and all(rel in old_files and trusted(rel, old_files[rel][1]) for rel in cache.site_files)):
-            for rel in cache.site_files:      # sitemap, feed, 404 ...: their inputs did not change
-                new_cache.files[rel] = old_files[rel]
-                if not writer.keep(rel):
-                    writer.put(rel, (out / rel).read_bytes())
-                known[rel] = old_files[rel][1]
-            new_cache.site_files = cache.site_files
-        else:
-            made = publish.site_files(loaded, pages, renderer)
-            for rel, data in made.items():
-                put_file(rel, data)
-            new_cache.site_files = tuple(sorted(made))
-        new_cache.site_key = site_key
+        new_cache.site_files, new_cache.site_deps = _site_files(loaded, renderer, cache, rendered.recorder,
+                                                                trusted, put_file, reuse_file)
+        new_cache.deps = rendered.recorder.table()
         wanted = set(rendered.entries) | set(new_cache.files)
         previous = (set(cache.pages) | set(cache.files)) if cache is not None else None
         writer.finish(wanted, previous)

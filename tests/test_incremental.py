@@ -88,12 +88,32 @@ class Site:
                                             n=self.tick(), block=""))
 
     def change_title(self, index: int) -> None:
+        self._replace_line(index, "title:", f"title: Retitled {self.tick()}")
+
+    def change_description(self, index: int) -> None:
+        """The feed's summaries and every page's meta description."""
+        self._replace_line(index, "description:", f'description: "Described {self.tick()}."')
+
+    def change_date(self, index: int, month: int) -> None:
+        """The sitemap's lastmod and the feed's order and dates."""
+        self._replace_line(index, "last_reviewed:", f"last_reviewed: 2026-{month:02d}-15")
+
+    def toggle_404(self) -> None:
+        """404.html exists only while its template does."""
+        path = self.root / "templates" / "404.html"
+        spare = self.root / "404.html.off"
+        if path.exists():
+            path.rename(spare)
+        elif spare.exists():
+            spare.rename(path)
+
+    def _replace_line(self, index: int, prefix: str, line: str) -> None:
         path = self._pick(index)
         if path:
             text = path.read_text(encoding="utf-8")
-            start = text.index("title:")
+            start = text.index(prefix)
             end = text.index("\n", start)
-            self.write(path, text[:start] + f"title: Retitled {self.tick()}" + text[end:])
+            self.write(path, text[:start] + line + text[end:])
 
     def change_body(self, index: int) -> None:
         path = self._pick(index)
@@ -101,12 +121,7 @@ class Site:
             self.write(path, path.read_text(encoding="utf-8") + f"\nMore text {self.tick()}.\n")
 
     def change_topic(self, index: int, topic: str) -> None:
-        path = self._pick(index)
-        if path:
-            text = path.read_text(encoding="utf-8")
-            start = text.index("topic:")
-            end = text.index("\n", start)
-            self.write(path, text[:start] + f"topic: {topic}" + text[end:])
+        self._replace_line(index, "topic:", f"topic: {topic}")
 
     def delete(self, index: int) -> None:
         path = self._pick(index)
@@ -166,12 +181,16 @@ class Site:
 
 TOPICS = st.sampled_from(["calf", "leg"])
 REFS = st.sampled_from(["ref-one", "ref-two"])
-TEMPLATES = st.sampled_from(["partials/footer.html", "blocks/nutrients.html", "article.html", "nutrient.html"])
+TEMPLATES = st.sampled_from(["partials/footer.html", "blocks/nutrients.html", "article.html", "nutrient.html",
+                             "404.html"])
 IDX = st.integers(0, 20)
 EDITS = st.one_of(
     st.tuples(st.just("add_article"), TOPICS, st.booleans(), REFS),
     st.tuples(st.just("change_title"), IDX),
     st.tuples(st.just("change_body"), IDX),
+    st.tuples(st.just("change_description"), IDX),
+    st.tuples(st.just("change_date"), IDX, st.integers(1, 12)),
+    st.tuples(st.just("toggle_404")),
     st.tuples(st.just("change_topic"), IDX, TOPICS),
     st.tuples(st.just("delete"), IDX),
     st.tuples(st.just("rename"), IDX),
@@ -242,7 +261,8 @@ def test_each_edit_kind_scripted(site: Path, tmp_path: Path, fine: bool) -> None
              ("toggle_membership", 0, "leg"), ("change_topic", 0, "leg"), ("edit_record", 1),
              ("change_title", 1), ("toggle_about",), ("change_body", 2), ("add_record",), ("edit_reference", "ref-two"),
              ("edit_template", "blocks/nutrients.html"), ("rename", 1), ("remove_record",), ("delete", 0),
-             ("edit_template", "partials/footer.html")]
+             ("edit_template", "partials/footer.html"), ("change_description", 0), ("change_date", 0, 3),
+             ("edit_template", "404.html"), ("toggle_404",), ("change_title", 0), ("toggle_404",)]
     for name, *args in steps:
         getattr(s, name)(*args)
         check_step(s, state, tmp_path)
@@ -393,3 +413,37 @@ def test_damaged_cache_files_mean_a_full_build_not_an_error(site: Path, tmp_path
     backdate(site)
     build(project, out, use_cache=True)
     assert build(project, out, use_cache=True).skipped   # a good cache and stamp were written again
+
+
+def test_site_wide_files_are_remade_only_when_what_they_show_changes(site: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sitemap, feed and 404 page list titles, URLs and dates, not article text:
+    a body edit must not remake them (on a large site the feed alone is the slowest
+    part of a one-page build), while a title or date edit must."""
+    from engine import publish
+    made: list[list[str]] = []
+    real = publish.site_files
+
+    def counting(loaded, renderer, names=publish.SITE_FILES):  # noqa: ANN001, ANN202
+        made.append(sorted(names))
+        return real(loaded, renderer, names)
+
+    monkeypatch.setattr(publish, "site_files", counting)
+    s = Site(site)
+    project = Project(site)
+    out = tmp_path / "out"
+    build(project, out, use_cache=True)
+    assert made == [sorted(publish.SITE_FILES)]
+    not_found = site / "templates" / "404.html"
+    steps = [(lambda: s.change_body(0), [], "More text"),
+             (lambda: s.change_title(0), ["404.html", "feed.xml", "sitemap.xml"], "Retitled"),
+             (lambda: s.change_date(0, 7), ["404.html", "feed.xml", "sitemap.xml"], "2026-07-15"),
+             (lambda: s.write(not_found, not_found.read_text(encoding="utf-8").replace("</h1>", " (404)</h1>")),
+              ["404.html"], "(404)")]
+    for edit, expected, seen in steps:
+        made.clear()
+        edit()
+        build(project, out, use_cache=True)      # not backdated: a date edit keeps the file's size
+        assert made == ([expected] if expected else []), seen
+        assert any(seen in (out / rel).read_text(encoding="utf-8") for rel in expected or ["calf-cramps/index.html"])
+    assert tree_bytes(out) == tree_bytes(outcome_dir(project, tmp_path / "cold"))

@@ -1,7 +1,10 @@
 """Site-wide outputs that are not pages (sitemap, feed, robots.txt, 404, search index).
 
 ``site_files`` is called by the pipeline after all pages rendered; what it
-returns is written with the pages.  Asset names are hashed and pages
+returns is written with the pages.  Each file comes with the dependencies it
+was made from (as pages record theirs), so that the build cache remakes it
+only when one of them changes: the sitemap and the feed read the pages'
+metadata, never their HTML, so editing an article's text leaves them alone.  Asset names are hashed and pages
 minified *before* writing (``assets.plan_static``, ``page_finisher``), so
 nothing rewrites written files; the Pagefind index is the only step that
 runs on the written folder.
@@ -13,12 +16,13 @@ minify.py, search.py (Pagefind), linkcheck.py, deploy.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Iterable
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..cache import Dep
     from ..pipeline import Loaded
-    from ..render import PageResult, SiteRenderer
+    from ..render import SiteRenderer
 
 
 @dataclass
@@ -46,36 +50,56 @@ def configure(**values: bool) -> None:
         setattr(options, key, bool(value))
 
 
-def not_found_page(loaded: "Loaded", renderer: "SiteRenderer") -> str:
-    """404.html rendered through the same base template (links are root-relative with the base path)."""
+#: every site-wide file, in the order they are made
+SITE_FILES = ("sitemap.xml", "robots.txt", "feed.xml", "404.html")
+#: the metadata of every page (render.SITE_PAGES): title, URL, dates, description, front matter ...
+PAGES_META: "Dep" = ("site", "pages")
+#: 404.html exists only while its template does
+NOT_FOUND_TEMPLATE: "Dep" = ("template", "404.html")
+
+
+@dataclass
+class SiteFile:
+    """A site-wide file and what it was made from, besides the settings every file depends on."""
+    data: bytes | None                       # None: not made (there is no 404 template)
+    deps: set["Dep"] = field(default_factory=set)
+
+
+def not_found_page(loaded: "Loaded", renderer: "SiteRenderer") -> SiteFile:
+    """404.html rendered through the same base template (links are root-relative with the base path),
+    with the dependencies it recorded, like any page."""
     from ..diagnostics import ContentError
     from ..model import Page
     project = loaded.sources.project
     if not (project.templates_dir / "404.html").is_file():
-        return ""
+        return SiteFile(None, {NOT_FOUND_TEMPLATE})
     page = Page(kind="404", rel="templates/404.html", url="/404.html", output="404.html",
                 title="Page not found", template="404.html", description=loaded.config.description)
     result, problems = renderer.render_page(page)   # the build's renderer: same assets and finishing
     if problems or result is None:
         raise ContentError(problems)
-    return result.html
+    return SiteFile(result.html.encode("utf-8"), set(result.deps) | {NOT_FOUND_TEMPLATE})
 
 
-def site_files(loaded: "Loaded", pages: list["PageResult"], renderer: "SiteRenderer") -> dict[str, bytes]:
-    """Extra files for the output folder, by path inside it."""
+def site_files(loaded: "Loaded", renderer: "SiteRenderer",
+               names: Iterable[str] = SITE_FILES) -> dict[str, SiteFile]:
+    """The named site-wide files (by path inside the output folder).
+
+    The sitemap and the feed may read only what :func:`pipeline.page_meta_fp`
+    covers (the ``PAGES_META`` dependency), never a page's body or HTML: the
+    cache would not remake them when that changes.
+    """
     from .feed import atom_feed          # xml.sax pulls in urllib: only when needed
     from .sitemap import robots_txt, sitemap_xml
     config = loaded.config
-    built = [r.page for r in pages]
-    files = {
-        "sitemap.xml": sitemap_xml(config, built),
-        "robots.txt": robots_txt(config),
-        "feed.xml": atom_feed(config, [p for p in built if p.is_article]),
+    built = sorted(loaded.site.pages, key=lambda p: p.output)
+    makers: dict[str, Callable[[], SiteFile]] = {
+        "sitemap.xml": lambda: SiteFile(sitemap_xml(config, built), {PAGES_META}),
+        "robots.txt": lambda: SiteFile(robots_txt(config)),
+        "feed.xml": lambda: SiteFile(atom_feed(config, [p for p in built if p.is_article]), {PAGES_META}),
+        "404.html": lambda: not_found_page(loaded, renderer),
     }
-    html404 = not_found_page(loaded, renderer)
-    if html404:
-        files["404.html"] = html404.encode("utf-8")
-    return files
+    return {name: makers[name]() for name in names}
 
 
 def page_finisher() -> Callable[[str], str] | None:
