@@ -249,6 +249,11 @@ class PageContext:
         self.deps.add(("exists", url))
         return self.site.by_url(url) is not None
 
+    def jsonld(self) -> Markup:
+        """The page's structured data, built from the same records the page shows."""
+        from .publish.jsonld import script_for
+        return script_for(self)
+
     # -- second-pass listings --------------------------------------------
     def pages_showing(self, collection: str, rid: str) -> list[Page]:
         self.deps.add(("listing", f"{collection}:{rid}"))
@@ -276,6 +281,7 @@ class PageContext:
             "markdown": self.markdown,
             "pages_showing": self.pages_showing,
             "has_page": self.has_page,
+            "jsonld": self.jsonld,
             "citing_pages": self.citing_pages,
             **extra,
         }

@@ -84,8 +84,6 @@ def make_env(templates_dir: Path) -> jinja2.Environment:
     )
     env.filters["date"] = format_date
     env.filters["join_list"] = join_list
-    from .publish.jsonld import register as register_jsonld  # {{ jsonld() }} for structured data
-    register_jsonld(env)
     return env
 
 

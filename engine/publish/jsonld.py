@@ -14,7 +14,6 @@ import json
 import re
 from typing import Any
 
-import jinja2
 from markupsafe import Markup
 
 AUDIENCE = {"@type": "MedicalAudience", "audienceType": "Patient"}
@@ -149,15 +148,9 @@ def graph(ctx: Any) -> dict[str, Any]:
     return {"@context": "https://schema.org", "@graph": nodes}
 
 
-@jinja2.pass_context
-def jsonld(context: jinja2.runtime.Context) -> Markup:
-    """``<script type="application/ld+json">`` for the page being rendered."""
-    # The page's PageContext is the object behind the ``records`` helper it hands to templates.
-    ctx = getattr(context.get("records"), "__self__", None)
-    if ctx is None or getattr(ctx, "page", None) is None or ctx.page.kind == "404":
+def script_for(ctx: Any) -> Markup:
+    """``<script type="application/ld+json">`` for the page *ctx* (a PageContext) renders;
+    templates call it as ``{{ jsonld() }}``.  The 404 page describes nothing."""
+    if ctx.page.kind == "404":
         return Markup("")
     return Markup('<script type="application/ld+json">' + dumps(graph(ctx)) + "</script>")
-
-
-def register(env: jinja2.Environment) -> None:
-    env.globals["jsonld"] = jsonld
