@@ -173,6 +173,7 @@ class BuildCache:
     deps: DepTable = field(default_factory=DepTable)
     site_deps: dict[str, bytes] = field(default_factory=dict)   # site-wide file -> packed dep numbers
     site_files: tuple[str, ...] = ()     # the site-wide files made (a 404 page needs its template)
+    listed: str = ""         # the first-pass pages, in order (pipeline._listed_fp)
 
 
 def cache_file(project: Project, out: Path) -> Path:
