@@ -604,7 +604,7 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
             for d in loaded.report.warnings])
     from .publish.assets import plan_static
     from .publish.search import build_index, refresh_index
-    renderer = _renderer(project, loaded, state)
+    renderer = _renderer(project, loaded, state, use_cache)
     plan = plan_static(static_files(project), loaded.config.base_path,
                        publish.options.hash_assets, publish.options.minify)
     renderer.assets = plan.names
@@ -685,17 +685,23 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
                        list(writer.removed), False, len(pages), in_place)
 
 
-def _renderer(project: Project, loaded: Loaded, state: BuildState | None) -> SiteRenderer:
+def _renderer(project: Project, loaded: Loaded, state: BuildState | None, use_cache: bool) -> SiteRenderer:
+    """The build's renderer: the warm one of *state*, or a new one; with *use_cache*,
+    its templates are compiled once and kept in ``.cache/jinja/``."""
     from .render import SiteRenderer
     if state is None:
-        return SiteRenderer(project, loaded.site)
-    fp = templates_fp(project)
-    if state.renderer is None:
-        state.renderer = SiteRenderer(project, loaded.site)
+        renderer = SiteRenderer(project, loaded.site)
     else:
-        state.renderer.retarget(loaded.site, templates_changed=fp != state.templates_fp)
-    state.templates_fp = fp
-    return state.renderer
+        fp = templates_fp(project)
+        if state.renderer is None:
+            state.renderer = SiteRenderer(project, loaded.site)
+        else:
+            state.renderer.retarget(loaded.site, templates_changed=fp != state.templates_fp)
+        state.templates_fp = fp
+        renderer = state.renderer
+    if use_cache and renderer.env.bytecode_cache is None:
+        renderer.env.bytecode_cache = cachemod.template_bytecode(project)
+    return renderer
 
 
 
