@@ -59,16 +59,23 @@ Sink = Callable[[Page, "PageResult | None", list[Diagnostic]], None]
 
 
 def render_pages(project: Project, site: Site, renderer: SiteRenderer, pages: list[Page],
-                 sink: Sink, jobs: int | None = None) -> None:
+                 sink: Sink, jobs: int | None = None, meanwhile: Callable[[], None] | None = None) -> None:
     """Render *pages* (first-pass pages of *site*), in parallel when worth it.
 
     Each outcome goes to *sink* as soon as it arrives (in no particular
     order when parallel), so the caller can write the page and let its HTML
     go: the build never holds the whole site's HTML in memory.
+
+    *meanwhile* runs in this process once the workers have their pages and
+    before any outcome reaches *sink*: the main process would otherwise sit
+    idle while they render.  If it raises, the workers are stopped and
+    nothing reaches *sink* (a cold build checks the sources this way).
     """
     jobs = default_jobs() if jobs is None else max(1, jobs)
     can_fork = "fork" in multiprocessing.get_all_start_methods()
     if jobs == 1 or len(pages) < MIN_PARALLEL_PAGES or not can_fork:
+        if meanwhile is not None:
+            meanwhile()
         for page in pages:
             sink(page, *renderer.render_page(page))
         return
@@ -80,8 +87,11 @@ def render_pages(project: Project, site: Site, renderer: SiteRenderer, pages: li
     gc.freeze()   # keep the inherited model's pages shared (no refcount-free gc writes)
     try:
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(min(jobs, len(pages))) as pool:
-            for batch in pool.imap_unordered(_worker_render, chunks(indexes, jobs)):
+        with ctx.Pool(min(jobs, len(pages))) as pool:   # leaving it terminates the workers
+            outcomes = pool.imap_unordered(_worker_render, chunks(indexes, jobs))
+            if meanwhile is not None:
+                meanwhile()
+            for batch in outcomes:
                 for index, html, deps, shown, cited, problems in batch:
                     page = site.pages[index]
                     result = None if html is None else PageResult(page, html, deps, shown, cited)

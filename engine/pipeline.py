@@ -40,6 +40,15 @@ class Loaded:
     store: DataStore
     site: Site
     report: Report
+    #: set by ``load_site(..., defer_checks=True)`` until :meth:`finish_checks` runs them
+    pending_checks: Callable[[], Report] | None = None
+
+    def finish_checks(self) -> None:
+        """Run the deferred checks (if any); raises ContentError listing every problem found."""
+        check, self.pending_checks = self.pending_checks, None
+        if check is not None:
+            self.report = check()
+            self.report.raise_if_errors()
 
 
 @dataclass
@@ -69,21 +78,37 @@ class BuildState:
 
 
 def load_site(project: Project, base_url: str | None = None, today: dt.date | None = None,
-              state: BuildState | None = None, use_cache: bool = False) -> Loaded:
+              state: BuildState | None = None, use_cache: bool = False, defer_checks: bool = False) -> Loaded:
     """Stages 1-3.  Raises ContentError listing every problem found.
 
     With ``use_cache`` unchanged files are neither read nor re-checked (see
     sourcecache.py); the result is the same as a load from scratch.
+
+    With ``defer_checks`` the sources are parsed and the site model built,
+    but checking them waits for ``Loaded.finish_checks()``: a cold build
+    runs the checks while its workers render (parallel.render_pages), and
+    uses nothing rendered unless they pass.  If the unchecked sources cannot
+    even make a site model, the checks run at once and their errors are
+    raised (they explain why).
     """
-    from .sourcecache import SourceMemo, load_and_validate
+    from .sourcecache import SourceMemo, load_then_check
     from .structure import build_site
     if state is not None and state.sources is None:
         state.sources = SourceMemo()
     memo = state.sources if state is not None else None
-    sources, store, report = load_and_validate(project, today, memo, use_cache=use_cache)
-    report.raise_if_errors()
-    config = config_from_data(sources.site.data if isinstance(sources.site.data, dict) else {}, base_url)
-    site = build_site(sources, config, store)
+    sources, store, check = load_then_check(project, today, memo, use_cache=use_cache)
+    if not defer_checks:
+        report = check()
+        report.raise_if_errors()
+    try:
+        config = config_from_data(sources.site.data if isinstance(sources.site.data, dict) else {}, base_url)
+        site = build_site(sources, config, store)
+    except Exception:
+        if defer_checks:
+            check().raise_if_errors()    # the sources are at fault: say where
+        raise
+    if defer_checks:
+        return Loaded(sources, config, store, site, Report(), check)
     return Loaded(sources, config, store, site, report)
 
 
@@ -337,7 +362,8 @@ class Early:
 def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, out: Path,
                       cache: BuildCache | None, writer: Output, trusted: Trusted,
                       jobs: int | None = None, progress: "Progress | None" = None,
-                      early: Early | None = None) -> Rendered:
+                      early: Early | None = None,
+                      meanwhile: Callable[[], None] | None = None) -> Rendered:
     """Render the pages whose inputs changed, writing each as it arrives; reuse the rest.
 
     *trusted(rel, stat)* says whether the previous output's copy of *rel* is
@@ -347,6 +373,8 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
     With *early* (live preview, in-place updates only), the pages open in a
     browser are rendered before all others and put in place at once, so
     the reader sees a template edit without waiting for the whole site.
+    *meanwhile* (deferred source checks) runs while the workers render,
+    before any page is written (see parallel.render_pages).
     """
     from .parallel import render_pages
     site = loaded.site
@@ -413,7 +441,7 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
                 early.ready(done)
             dirty_first = [p for p in dirty_first if p.output not in early.outputs]
     with _collector_on():
-        render_pages(project, site, renderer, dirty_first, take, jobs)
+        render_pages(project, site, renderer, dirty_first, take, jobs, meanwhile)
     if problems:
         raise ContentError(problems)
     first_pass = [by_output[p.output] for p in first if p.output in by_output]
@@ -597,14 +625,25 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
         cache = state.cache if in_memory else cachemod.load(project, out)   # type: ignore[union-attr]
         if cache is not None and (stamp is None or cache.started_ns != stamp.started_ns):
             intact = _outputs_intact(out, cache)   # the stamp is not this cache's
-    loaded = load_site(project, base_url, today, state, use_cache)
-    if strict and loaded.report.warnings:
-        raise ContentError([
-            Diagnostic(d.path, d.line, d.col, "error", d.message + " (--strict)", d.field, d.hint)
-            for d in loaded.report.warnings])
+    # A build that will render every page checks the sources while the workers render.
+    defer = cache is None and early is None
+    loaded = load_site(project, base_url, today, state, use_cache, defer_checks=defer)
+
+    def finish_checks() -> None:
+        loaded.finish_checks()
+        if strict and loaded.report.warnings:
+            raise ContentError([
+                Diagnostic(d.path, d.line, d.col, "error", d.message + " (--strict)", d.field, d.hint)
+                for d in loaded.report.warnings])
+    if not defer:
+        finish_checks()
     from .publish.assets import plan_static
     from .publish.search import build_index, refresh_index
-    renderer = _renderer(project, loaded, state, use_cache)
+    try:
+        renderer = _renderer(project, loaded, state, use_cache)
+    except Exception:
+        finish_checks()          # unchecked sources the renderer cannot take: report them
+        raise
     plan = plan_static(static_files(project), loaded.config.base_path,
                        publish.options.hash_assets, publish.options.minify)
     renderer.assets = plan.names
@@ -620,7 +659,7 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
 
     try:
         rendered = render_with_cache(project, loaded, renderer, out, cache, writer, trusted, jobs, progress,
-                                     early)
+                                     early, finish_checks if defer else None)
         pages = rendered.results
         new_cache = BuildCache(cachemod.version_key(), glob, rendered.entries, {}, inputs, noop_key,
                                list(loaded.report.warnings), len(pages), started_ns)

@@ -61,7 +61,7 @@ import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, NamedTuple, TypeVar
+from typing import Any, Callable, Iterator, NamedTuple, TypeVar
 
 from .cache import version_key
 from .datastore import DataStore
@@ -172,15 +172,36 @@ def load_and_validate(project: Project, today: dt.date | None = None, memo: Sour
     without, from ``.cache/``, which is then updated.  ``use_cache=False``
     loads and validates from scratch and touches neither (``build --no-cache``).
     """
+    sources, store, check = load_then_check(project, today, memo, use_cache=use_cache, stats=stats)
+    return sources, store, check()
+
+
+def load_then_check(project: Project, today: dt.date | None = None, memo: SourceMemo | None = None,
+                    *, use_cache: bool = True, stats: LoadStats | None = None,
+                    ) -> tuple[Sources, DataStore, Callable[[], Report]]:
+    """:func:`load_and_validate` in two steps: parse now, check when the returned function is called.
+
+    A cold build builds the site model and starts rendering on the worker
+    processes before it checks the sources, and checks them in the main
+    process while the workers render (checking is most of the loading time).
+    Nothing rendered is used unless the check passes.  The function must be
+    called exactly once; it records the results (memo, ``.cache/``) as
+    :func:`load_and_validate` does.
+    """
     started = time.perf_counter()
     stats = stats if stats is not None else LoadStats()
     if not use_cache:
         sources = load_sources(project)
         store = DataStore.from_docs(sources.data)
-        report = validate(sources, store, project.templates_dir, today)
-        stats.files = stats.reparsed = len(sources.data) + len(sources.pages) + project.site_file.is_file()
+
+        def check_fresh() -> Report:
+            report = validate(sources, store, project.templates_dir, today)
+            stats.files = stats.reparsed = len(sources.data) + len(sources.pages) + project.site_file.is_file()
+            stats.seconds += time.perf_counter() - checking
+            return report
         stats.seconds = time.perf_counter() - started
-        return sources, store, report
+        checking = time.perf_counter()
+        return sources, store, check_fresh
     stored: Stored | None = None
     if memo is not None and memo.state is not None:
         previous: State | None = memo.state
@@ -195,14 +216,20 @@ def load_and_validate(project: Project, today: dt.date | None = None, memo: Sour
     with _no_gc():
         sources = load_sources(project, run)      # raises ContentError; nothing is recorded then
         store = DataStore.from_docs(sources.data)
-        report = run.validate(sources, store, today)
-    state = run.new_state()
-    if memo is not None:
-        memo.state, memo.pages, memo.stats = state, run.objects, stats
-    if stats.cache != "memo" and run.changed:
-        stats.written = write_state(project, state, stored)
     stats.seconds = time.perf_counter() - started
-    return sources, store, report
+
+    def check_cached() -> Report:
+        checking = time.perf_counter()
+        with _no_gc():
+            report = run.validate(sources, store, today)
+        state = run.new_state()
+        if memo is not None:
+            memo.state, memo.pages, memo.stats = state, run.objects, stats
+        if stats.cache != "memo" and run.changed:
+            stats.written = write_state(project, state, stored)
+        stats.seconds += time.perf_counter() - checking
+        return report
+    return sources, store, check_cached
 
 
 # -- one call -------------------------------------------------------------------
