@@ -1,6 +1,8 @@
 """The persistent build cache (``.cache/``) and the fingerprints it compares.
 
-What is stored, per output folder, in one pickle file:
+What is stored, per output folder, in a pickle file (``build-*.pickle``)
+plus the pages changed since it was written (``build-*.delta``, rewritten
+into a new full file when it grows past a twentieth of the pages):
 
 * ``key``      - the cache version: format number, tool version, Python and
                  dependency versions and a hash of the engine's own code.  Any
@@ -19,7 +21,8 @@ What is stored, per output folder, in one pickle file:
 * ``files``    - hash and stat of every other file written (static, site-wide outputs).
 * ``site_deps``- per site-wide file (sitemap, feed, 404 ...): the numbers of
                  the dependencies it was made from, like a page's.
-* ``inputs``   - stat of every source file, for the "nothing changed" shortcut.
+* ``inputs``   - stat of every source file, for the "nothing changed" shortcut
+                 (stored in the stamp only, see :class:`Stamp`).
 * ``warnings`` - the diagnostics of that build, to repeat them on a no-op.
 
 ``.cache/jinja/`` holds the compiled templates (:func:`template_bytecode`).
@@ -29,11 +32,13 @@ The folder is safe to delete at any time; it is git-ignored.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import pickle
 import platform
 import sys
+import time
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,6 +181,8 @@ class BuildCache:
     site_deps: dict[str, bytes] = field(default_factory=dict)   # site-wide file -> packed dep numbers
     site_files: tuple[str, ...] = ()     # the site-wide files made (a 404 page needs its template)
     listed: str = ""         # the first-pass pages, in order (pipeline._listed_fp)
+    #: the full file this cache's pages came from (its id and pages), for writing a delta; not stored
+    origin: tuple[str, dict[str, PageEntry]] | None = field(default=None, repr=False, compare=False)
 
 
 def cache_file(project: Project, out: Path) -> Path:
@@ -199,21 +206,51 @@ def stamp_file(project: Project, out: Path) -> Path:
     return cache_file(project, out).with_suffix(".stamp")
 
 
+def delta_file(project: Project, out: Path) -> Path:
+    return cache_file(project, out).with_suffix(".delta")
+
+
+@dataclass
+class Delta:
+    """The pages added or changed since the full file *base_id* was written, the pages
+    removed, and everything else (small): a one-page build writes this, not 10,000 entries."""
+    base_id: str
+    pages: dict[str, PageEntry]
+    removed: list[str]
+    rest: BuildCache
+
+
+#: write a full file instead of a delta when the delta would hold more entries than this share
+DELTA_SHARE = 20
+DELTA_MIN = 64
+
+
 def _read_pickle(path: Path) -> Any:
     try:
         with open(path, "rb") as fh:
             return pickle.load(fh)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError,
-            IndexError, MemoryError):
+    except Exception:  # noqa: BLE001 - a damaged cache file means a full build, never a failed one
         return None
 
 
 def load(project: Project, out: Path) -> BuildCache | None:
-    """The cache for *out*, or None when absent, unreadable or from another version."""
-    data = _read_pickle(cache_file(project, out))
-    if not isinstance(data, BuildCache) or data.key != version_key():
+    """The cache for *out* (the full file plus its delta, if any), or None when absent,
+    unreadable or from another version."""
+    full = _read_pickle(cache_file(project, out))
+    if not (isinstance(full, tuple) and len(full) == 2 and isinstance(full[1], BuildCache)
+            and full[1].key == version_key()):
         return None
-    return data
+    base_id, base = full
+    cache = base
+    delta = _read_pickle(delta_file(project, out))
+    if isinstance(delta, Delta) and delta.base_id == base_id and delta.rest.key == version_key():
+        cache = delta.rest
+        cache.pages = dict(base.pages)
+        for rel in delta.removed:
+            cache.pages.pop(rel, None)
+        cache.pages.update(delta.pages)
+    cache.origin = (base_id, base.pages)
+    return cache
 
 
 def load_stamp(project: Project, out: Path) -> Stamp | None:
@@ -237,7 +274,48 @@ def _write_pickle(path: Path, value: Any) -> None:
     os.replace(tmp, path)
 
 
+def _stored(cache: BuildCache, pages: dict[str, PageEntry]) -> BuildCache:
+    """What is pickled of *cache*: the input stats live in the stamp only."""
+    return dataclasses.replace(cache, pages=pages, inputs={}, origin=None)
+
+
+def _delta(cache: BuildCache) -> Delta | None:
+    """*cache* as a delta against the full file it came from, or None when a full file is due."""
+    if cache.origin is None:
+        return None
+    base_id, base = cache.origin
+    changed = {rel: entry for rel, entry in cache.pages.items() if base.get(rel) is not entry}
+    removed = [rel for rel in base if rel not in cache.pages]
+    if len(changed) + len(removed) > max(DELTA_MIN, len(cache.pages) // DELTA_SHARE):
+        return None
+    return Delta(base_id, changed, removed, _stored(cache, {}))
+
+
+def _write_full(project: Project, out: Path, cache: BuildCache) -> None:
+    compact(cache)
+    base_id = f"{time.time_ns()}-{os.getpid()}"
+    _write_pickle(cache_file(project, out), (base_id, _stored(cache, cache.pages)))
+    delta_file(project, out).unlink(missing_ok=True)
+    cache.origin = (base_id, cache.pages)     # the next build in this process writes a delta against it
+
+
+def compact(cache: BuildCache) -> None:
+    """Drop the dependency numbers no page or site-wide file uses any more (renumbering the rest),
+    once they are the greater part of the table."""
+    used: set[int] = set()
+    for packed in [e.deps for e in cache.pages.values()] + list(cache.site_deps.values()):
+        used.update(unpack_ids(packed))
+    if len(cache.deps.keys) <= 2 * len(used) + DELTA_MIN:
+        return
+    cache.deps, renumber = cache.deps.compacted(used)
+    for entry in cache.pages.values():
+        entry.deps = pack_ids(renumber[i] for i in unpack_ids(entry.deps))
+    cache.site_deps = {rel: pack_ids(renumber[i] for i in unpack_ids(packed))
+                       for rel, packed in cache.site_deps.items()}
+
+
 def save(project: Project, out: Path, cache: BuildCache) -> None:
+    """Write *cache*: a delta when few pages changed since the full file, else a new full file."""
     path = cache_file(project, out)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -246,7 +324,11 @@ def save(project: Project, out: Path, cache: BuildCache) -> None:
             gitignore.write_text("# build cache: safe to delete\n*\n", encoding="utf-8")
         stamp = stamp_file(project, out)
         stamp.unlink(missing_ok=True)      # never a stamp newer than the cache it summarises
-        _write_pickle(path, cache)
+        delta = _delta(cache)
+        if delta is not None:
+            _write_pickle(delta_file(project, out), delta)
+        else:
+            _write_full(project, out, cache)
         _write_pickle(stamp, stamp_of(cache))
     except OSError:
         pass   # a cache that cannot be written only costs time next build

@@ -662,7 +662,8 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
                                      early, finish_checks if defer else None)
         pages = rendered.results
         new_cache = BuildCache(cachemod.version_key(), glob, rendered.entries, {}, inputs, noop_key,
-                               list(loaded.report.warnings), len(pages), started_ns)
+                               list(loaded.report.warnings), len(pages), started_ns,
+                               origin=cache.origin if cache is not None else None)
         old_files = cache.files if cache is not None else {}
         known: dict[str, cachemod.Stat | None] = {}
 

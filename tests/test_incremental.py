@@ -394,7 +394,7 @@ def test_open_pages_are_put_in_place_before_the_rest(site: Path, tmp_path: Path)
     assert "calf-cramps/index.html" in result.changed_outputs
 
 
-@pytest.mark.parametrize("damage", ["stamp", "cache", "both", "jinja"])
+@pytest.mark.parametrize("damage", ["stamp", "cache", "delta", "both", "jinja"])
 def test_damaged_cache_files_mean_a_full_build_not_an_error(site: Path, tmp_path: Path, damage: str) -> None:
     from engine import cache as cachemod
     project = Project(site)
@@ -404,8 +404,9 @@ def test_damaged_cache_files_mean_a_full_build_not_an_error(site: Path, tmp_path
     build(project, out, use_cache=True)
     assert build(project, out, use_cache=True).skipped
     files = {"stamp": [cachemod.stamp_file(project, out)], "cache": [cachemod.cache_file(project, out)],
+             "delta": [cachemod.delta_file(project, out)],
              "jinja": [p for p in (project.cache_dir / "jinja").rglob("*") if p.is_file()]}
-    assert files["jinja"]
+    assert files["jinja"] and files["delta"][0].is_file()
     from jinja2.bccache import bc_magic
     prefix = bc_magic if damage == "jinja" else b""     # past Jinja's own check, into its unpickling
     for path in files.get(damage, files["stamp"] + files["cache"]):
