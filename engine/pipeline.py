@@ -6,13 +6,13 @@ Commands (build, check, serve) call these functions; nothing here prints.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import json
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 
@@ -166,8 +166,9 @@ class Resolver:
         fp = self.inputs.get(id(page))
         if fp is None:
             src = page.source
-            fp = "" if src is None else fingerprint(
-                (src.rel, src.name, src.digest, [(c.title, c.url) for c in page.breadcrumbs]))
+            # the last crumb is the page itself: made from its file too
+            fp = "" if src is None else h(
+                f"{src.rel}\0{src.name}\0{src.digest}\0{[(c.title, c.url) for c in page.breadcrumbs[:-1]]!r}")
             self.inputs[id(page)] = fp
         return fp
 
@@ -185,6 +186,11 @@ class Resolver:
 
     def self_fp(self, page: Page) -> str:
         return h(self.meta_fp(page) + "|" + (page.source.digest if page.source else ""))
+
+    def self_clean(self, page: Page, entry: PageEntry) -> bool:
+        """Whether *page* itself (its fields and file) is as when *entry* was made."""
+        inputs = self.inputs_fp(page)
+        return (inputs != "" and entry.inputs == inputs) or entry.self_fp == self.self_fp(page)
 
     def value(self, dep: tuple[str, str]) -> str:
         if dep[0] == "listing" and self.first_pass is None:
@@ -349,6 +355,39 @@ def _lazy(page: Page, out: Path, rel: str, deps: Any, shown: Any, cited: Any) ->
     return LazyPageResult(page, lambda: (out / rel).read_text(encoding="utf-8"), deps, shown, cited)
 
 
+@functools.cache
+def _cached_result_class() -> type:
+    """CachedResult, made on first use: render.py (Jinja, Markdown) loads only when a build renders."""
+    from .render import LazyPageResult
+
+    class CachedResult(LazyPageResult):
+        """A page taken from the build cache, as light as can be (10,000 of them per build):
+        its HTML is read from the output folder, and its dependencies listed, only if asked for."""
+
+        def __init__(self, page: Page, out: Path, entry: PageEntry, keys: list[Dep]):
+            # deliberately not LazyPageResult.__init__: everything else is derived on use
+            self.page, self._out, self._entry, self._keys = page, out, entry, keys
+
+        @property
+        def html(self) -> str:  # type: ignore[override]
+            return (self._out / self.page.output).read_text(encoding="utf-8")
+
+        @property  # type: ignore[override]
+        def deps(self) -> frozenset[Dep]:
+            """What the page recorded, less what cannot make it stale (see DepRecorder.record)."""
+            return frozenset(self._keys[i] for i in unpack_ids(self._entry.deps))
+
+        @property  # type: ignore[override]
+        def shown(self) -> frozenset[tuple[str, str]]:
+            return self._entry.shown
+
+        @property  # type: ignore[override]
+        def cited(self) -> tuple[str, ...]:
+            return self._entry.cited
+
+    return CachedResult
+
+
 Trusted = Callable[[str, "cachemod.Stat | None"], bool]
 
 
@@ -377,6 +416,7 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
     before any page is written (see parallel.render_pages).
     """
     from .parallel import render_pages
+    CachedResult = _cached_result_class()  # noqa: N806 - a class
     site = loaded.site
     old = cache.pages if cache is not None else {}
     resolver = Resolver(project, loaded, old)
@@ -395,10 +435,9 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
         dirty = []
         for page in pages:
             entry = old.get(page.output)
-            if (entry is not None and recorder.is_clean(entry.deps) and entry.self_fp == resolver.self_fp(page)
+            if (entry is not None and recorder.is_clean(entry.deps) and resolver.self_clean(page, entry)
                     and trusted(page.output, entry.stat) and writer.keep(page.output)):
-                by_output[page.output] = _lazy(page, out, page.output, _DepNames(entry.deps, recorder.keys),
-                                               entry.shown, entry.cited)
+                by_output[page.output] = CachedResult(page, out, entry, recorder.keys)
                 entries[page.output] = entry
             else:
                 dirty.append(page)
@@ -460,28 +499,6 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
         raise ContentError(problems)
     results = sorted(by_output.values(), key=lambda r: r.page.output)
     return Rendered(results, fresh, entries, recorder, listed)
-
-
-class _DepNames(AbstractSet):
-    """The recorded dependencies of a page taken from the cache, as a read-only set made on
-    first use: most builds never look at them, and 10,000 sets of 40 cost a tenth of a second."""
-
-    def __init__(self, packed: bytes, keys: list[Dep]):
-        self._packed, self._keys, self._set = packed, keys, None
-
-    def _names(self) -> frozenset[Dep]:
-        if self._set is None:
-            self._set = frozenset(self._keys[i] for i in unpack_ids(self._packed))
-        return self._set
-
-    def __contains__(self, dep: object) -> bool:
-        return dep in self._names()
-
-    def __iter__(self) -> Iterator[Dep]:
-        return iter(self._names())
-
-    def __len__(self) -> int:
-        return len(self._names())
 
 
 def _site_files(loaded: Loaded, renderer: SiteRenderer, cache: BuildCache | None, recorder: DepRecorder,
