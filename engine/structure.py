@@ -9,9 +9,10 @@ record of the collections listed under ``generate`` in ``site.yaml``
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from .config import SiteConfig, _person
+from .config import Person, SiteConfig, _person
 from .datastore import DataStore
 from .model import Crumb, Page, Site
 from .sources import SourcePage, Sources
@@ -22,6 +23,8 @@ LATE_TEMPLATES = {"references.html"}
 
 def url_for_name(name: str, slug: str | None = None) -> str:
     """``calf-cramps`` -> ``/calf-cramps/``; ``index`` -> ``/``; ``guides/index`` -> ``/guides/``."""
+    if not slug and "/" not in name:     # most pages: a file directly in content/
+        return "/" if name in ("index", "") else f"/{name}/"
     parts = name.split("/")
     if slug:
         parts[-1] = slug
@@ -49,23 +52,41 @@ def as_date(value: Any) -> dt.date | None:
     return None
 
 
-def page_from_source(src: SourcePage, config: SiteConfig) -> Page:
+@dataclass(frozen=True)
+class PageDefaults:
+    """What site.yaml gives a Markdown page that does not say otherwise: worked out once per
+    build rather than once per page (10,000 pages make this a measurable share of a build)."""
+    last_reviewed: dt.date | None
+    next_review: dt.date | None
+    author: Person
+    reviewer: Person
+
+    @classmethod
+    def of(cls, config: SiteConfig) -> "PageDefaults":
+        return cls(as_date(config.extra.get("pages_last_reviewed")), as_date(config.extra.get("pages_next_review")),
+                   config.author, config.reviewer)
+
+
+def page_from_source(src: SourcePage, config: SiteConfig, defaults: PageDefaults | None = None) -> Page:
+    defaults = defaults or PageDefaults.of(config)
     meta = src.meta.data
-    url = str(meta["url"]) if meta.get("url") else url_for_name(src.name, meta.get("slug"))
-    topic = meta.get("topic")
-    template = str(meta.get("template") or ("article.html" if topic else "page.html"))
+    get = meta.get
+    url = str(meta["url"]) if get("url") else url_for_name(src.name, get("slug"))
+    topic = get("topic")
+    template = str(get("template") or ("article.html" if topic else "page.html"))
     kind = "article" if template == "article.html" else ("home" if url == "/" else "page")
+    reviewed = get("last_reviewed")
+    # Pages without their own dates (data summaries) fall back to site.yaml's page defaults.
+    next_review = get("next_review")
     return Page(
         kind=kind, rel=src.rel, url=url, output=output_for_url(url),
-        title=str(meta.get("title", "")), template=template,
-        description=str(meta.get("description", "")), topic=str(topic) if topic else None,
-        nav_order=int(meta.get("nav_order", 1000)),
-        # Pages without their own dates (data summaries) fall back to site.yaml's page defaults.
-        last_reviewed=as_date(meta.get("last_reviewed") or config.extra.get("pages_last_reviewed")),
-        next_review=as_date(meta.get("next_review") or (
-            None if meta.get("last_reviewed") else config.extra.get("pages_next_review"))),
-        author=_person(meta.get("author"), config.author),
-        reviewer=_person(meta.get("reviewer"), config.reviewer),
+        title=str(get("title", "")), template=template,
+        description=str(get("description", "")), topic=str(topic) if topic else None,
+        nav_order=int(get("nav_order", 1000)),
+        last_reviewed=as_date(reviewed) if reviewed else defaults.last_reviewed,
+        next_review=as_date(next_review) if next_review else (None if reviewed else defaults.next_review),
+        author=_person(get("author"), defaults.author),
+        reviewer=_person(get("reviewer"), defaults.reviewer),
         meta=meta, source=src, late=template in LATE_TEMPLATES,
     )
 
@@ -89,23 +110,41 @@ def generated_pages(data: DataStore, config: SiteConfig) -> list[Page]:
 
 
 def breadcrumbs(page: Page, by_url: dict[str, Page]) -> list[Crumb]:
-    if page.url == "/":
-        return []
-    crumbs = [Crumb(by_url["/"].title if "/" in by_url else "Home", "/")]
-    parts = [p for p in page.url.strip("/").split("/") if p]
-    for depth in range(1, len(parts)):
-        url = "/" + "/".join(parts[:depth]) + "/"
-        if url in by_url:
-            crumbs.append(Crumb(by_url[url].title, url))
-    crumbs.append(Crumb(page.title, page.url))
-    return crumbs
+    return Trail(by_url).of(page)
+
+
+class Trail:
+    """Breadcrumbs: Home, then each folder above the page that is a page itself, then the page.
+
+    The crumbs above a page are made once per folder and shared by the pages
+    in it (read-only to templates), rather than once per page.
+    """
+
+    def __init__(self, by_url: dict[str, Page]):
+        self.by_url = by_url
+        self.home = Crumb(by_url["/"].title if "/" in by_url else "Home", "/")
+        self.above: dict[str, list[Crumb]] = {}    # folder -> its crumbs
+
+    def of(self, page: Page) -> list[Crumb]:
+        if page.url == "/":
+            return []
+        parts = [p for p in page.url.strip("/").split("/") if p]
+        folder = "/".join(parts[:-1])
+        above = self.above.get(folder)
+        if above is None:
+            urls = ("/" + "/".join(parts[:depth]) + "/" for depth in range(1, len(parts)))
+            above = self.above[folder] = [self.home] + [Crumb(self.by_url[u].title, u) for u in urls
+                                                         if u in self.by_url]
+        return above + [Crumb(page.title, page.url)]
 
 
 def build_site(sources: Sources, config: SiteConfig, data: DataStore) -> Site:
-    pages = [page_from_source(src, config) for src in sources.pages]
+    defaults = PageDefaults.of(config)
+    pages = [page_from_source(src, config, defaults) for src in sources.pages]
     pages += generated_pages(data, config)
     pages.sort(key=lambda p: p.url)
     by_url = {p.url: p for p in pages}
+    trail = Trail(by_url)
     for page in pages:
-        page.breadcrumbs = breadcrumbs(page, by_url)
+        page.breadcrumbs = trail.of(page)
     return Site(config, data, pages)
