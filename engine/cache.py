@@ -37,6 +37,7 @@ import hashlib
 import os
 import pickle
 import platform
+import re
 import sys
 import time
 from array import array
@@ -76,7 +77,36 @@ def stat_of(path: Path) -> Stat | None:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
-def _module_version(name: str) -> str:
+def _normalised(project: str) -> str:
+    return re.sub(r"[-_.]+", "-", project).lower()
+
+
+def _installed_versions() -> dict[str, str]:
+    """Project name -> version, from the ``<name>-<version>.dist-info`` folder names on
+    ``sys.path`` (the first wins, as for imports).
+
+    A folder listing, where importlib.metadata costs 25 ms to import and query
+    on every build, no-op builds included.
+    """
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                project, _, version = name[:-len(".dist-info")].partition("-")
+                found.setdefault(_normalised(project), version)
+    return found
+
+
+def _module_version(name: str, installed: dict[str, str]) -> str:
+    """The installed version of project *name*; importlib.metadata when no dist-info folder
+    names it (an egg or an unusual install)."""
+    version = installed.get(_normalised(name))
+    if version:
+        return version
     from importlib import metadata
     try:
         return metadata.version(name)
@@ -98,7 +128,8 @@ def version_key() -> str:
             code.update(path.relative_to(engine).as_posix().encode())
             code.update(path.read_bytes())
         parts = [str(FORMAT), __version__, sys.version, platform.machine(), code.hexdigest()]
-        parts += [f"{n}={_module_version(n)}" for n in DEPENDENCIES]
+        installed = _installed_versions()
+        parts += [f"{n}={_module_version(n, installed)}" for n in DEPENDENCIES]
         _VERSION_KEY = h("|".join(parts))
     return _VERSION_KEY
 

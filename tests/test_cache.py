@@ -96,3 +96,11 @@ def test_a_delta_for_another_full_file_is_ignored(site: Path, tmp_path: Path,
     _base_id, base = cachemod._read_pickle(cachemod.cache_file(project, out))
     assert loaded is not None
     assert {rel: e.html for rel, e in loaded.pages.items()} == {rel: e.html for rel, e in base.pages.items()}
+
+
+def test_dependency_versions_from_folder_names_match_importlib_metadata() -> None:
+    from importlib import metadata
+    installed = cachemod._installed_versions()
+    for name in cachemod.DEPENDENCIES:
+        assert cachemod._module_version(name, installed) == metadata.version(name)
+    assert cachemod._module_version("no-such-project-xyz", installed) == "-"
