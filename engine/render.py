@@ -311,10 +311,8 @@ class SiteRenderer:
         self.first_pass = []
         if templates_changed:
             loader = self.env.loader
-            if isinstance(loader, SiteLoader):
-                loader.refresh()              # recompile only the edited templates
-            else:
-                self.env = make_env(self.project.templates_dir)
+            assert isinstance(loader, SiteLoader)   # make_env's
+            loader.refresh()              # recompile only the edited templates
             if len(self._template_refs) > 1000:   # a long session's old versions
                 self._template_refs.clear()
             self.template_deps = TemplateDeps(self.env, self._template_refs)

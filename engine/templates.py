@@ -35,9 +35,10 @@ class SiteLoader(jinja2.FileSystemLoader):
     with the file now on disk and marks only those that differ out of date,
     so Jinja recompiles the edited file and keeps the other twenty.  (A new
     environment would recompile them all: about 70 ms before the open page
-    could be shown.)  Jinja's own ``auto_reload`` compares modification
-    times, which a file system with coarse timestamps can leave unchanged
-    after a quick second save; comparing the text cannot be fooled that way.
+    could be shown.)  The pipeline calls it when the templates folder's
+    stats change; it then compares text rather than modification times (as
+    Jinja's own ``auto_reload`` does), so a file whose mtime stayed the same
+    through a quick second save is still recompiled.
     """
 
     def __init__(self, searchpath: str) -> None:
@@ -102,9 +103,8 @@ class TemplateDeps:
 
     def _referenced(self, name: str) -> tuple[str, ...]:
         loader = self.env.loader
-        read = loader.source_of if isinstance(loader, SiteLoader) else (
-            lambda n: loader.get_source(self.env, n)[0])  # type: ignore[union-attr]
-        source = read(name)
+        assert isinstance(loader, SiteLoader)   # make_env's
+        source = loader.source_of(name)
         refs = self._refs.get(source)
         if refs is None:
             try:
