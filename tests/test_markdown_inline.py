@@ -53,6 +53,8 @@ HAND_PICKED = [
     "*a [link with `code` and **bold**](/x) after*",
     "``double `tick` code`` then `unclosed and \\` escaped",
     "{: .lead } text with [attr](/x){: .cls } and <!-- a comment --> here",
+    "no definitions: [text][undefined], [short], ![img][nope], [a] [b] and [link](/x)",
+    "[defined][d], [undefined][u], [d] and [link](/x)\n\n[d]: /defined \"Title\"",
 ]
 
 
@@ -73,6 +75,50 @@ PIECES = st.sampled_from(["[", "]", "(", ")", "!", "`", "``", "*", "**", "_", "_
 def test_random_markup_converts_as_with_the_stock_processor(text: str) -> None:
     stock, ours = both(text)
     assert ours == stock
+
+
+class Hooks:
+    """The page side of SiteExtension, reduced to what these texts need."""
+
+    def cite(self, ids: list[str]) -> str:
+        return f"<sup>{'+'.join(ids)}</sup>"
+
+    def render_block(self, name: str, args: list[str]) -> str:
+        return f"<div>{name} {' '.join(args)}</div>"
+
+    def url(self, path: str) -> str:
+        return "/base" + path
+
+
+def with_site_extension(triggered: bool, text: str) -> str:
+    site = SiteExtension()
+    extensions: list = [*PAGE_EXTENSIONS, TypographyExtension(), site]
+    if triggered:
+        extensions.append(TriggeredInlineExtension())
+    md = markdown.Markdown(extensions=extensions, extension_configs=EXTENSION_CONFIG)
+    site.holder.hooks = Hooks()
+    return md.convert(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Cited [@a] and [@b; @c], not [@] nor [ @d] nor [link](/x) nor [@e](/y).",
+    "*[@a]* then `[@b]` then **x [@c] y** [^1]\n\n[^1]: Note [@d].\n\n::: faqs calf",
+])
+def test_citations_convert_as_with_the_stock_processor(text: str) -> None:
+    """Our citation pattern declares its trigger ('[@'); skipping it must change nothing."""
+    assert with_site_extension(True, text) == with_site_extension(False, text)
+
+
+def test_reference_links_are_skipped_only_when_the_page_defines_none() -> None:
+    md = converter(True)
+    processor = md.treeprocessors["inline"]
+    md.convert("[text][id] and [link](/x)")
+    names = {id(md.inlinePatterns[n]): n for n in ("reference", "short_reference", "link")}
+    skipped = {names[id(p)]: t for p, t in zip(processor._patterns, processor._triggers) if id(p) in names}
+    assert skipped == {"reference": (), "short_reference": (), "link": "["}
+    md.reset()
+    assert 'href="/target"' in md.convert("[text][id]\n\n[id]: /target")
+    assert dict(zip(map(id, processor._patterns), processor._triggers))[id(md.inlinePatterns["reference"])] == "["
 
 
 def test_every_stock_pattern_has_a_trigger() -> None:

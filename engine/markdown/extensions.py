@@ -47,6 +47,9 @@ DIRECTIVE_TAG = "site-directive"
 class CitationProcessor(InlineProcessor):
     """Marks ``[@id]`` in the tree; numbering happens later, in document order."""
 
+    #: every match contains this (see markdown/inline.py): text without it is not searched
+    TRIGGERS = ("[@",)
+
     def handleMatch(self, m: re.Match[str], data: str):  # type: ignore[override]
         element = etree.Element(CITE_TAG)
         element.set("ids", " ".join(parse_citation_ids(m.group(1))))

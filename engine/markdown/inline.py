@@ -11,8 +11,15 @@ is skipped.  The order in which patterns are tried, and so the output, are
 those of the stock processor; ``tests/test_markdown_inline.py`` converts the
 site and random Markdown with both and compares the HTML.
 
-Patterns not in :data:`TRIGGERS` (an extension's own, or a built-in whose
-regular expression changed in a Markdown upgrade) are always tried.
+An extension's pattern may name its own triggers in a ``TRIGGERS`` class
+attribute (our citation pattern needs ``[@``).  Other patterns not in
+:data:`TRIGGERS` (a built-in whose regular expression changed in a Markdown
+upgrade, say) are always tried.
+
+Reference-style links (``[text][id]``, ``[id]``) are skipped when the page
+defines no ``[id]: url`` references: they then leave the text exactly as
+they found it (an undefined reference is left alone), and each one used to
+re-read the text of every ordinary link on the page, only to give up.
 """
 
 from __future__ import annotations
@@ -41,6 +48,10 @@ TRIGGERS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 #: raw inline HTML always starts with '<'; its expression is long, so only its start is pinned
 HTML_PREFIX = r"(<(\/?+[a-zA-Z]"
+#: patterns that only ever make a link out of a reference defined on the page (``md.references``)
+REFERENCE_PATTERNS = frozenset({"reference", "image_reference", "short_reference", "short_image_ref"})
+#: a trigger list that nothing contains: the pattern is skipped
+NEVER: tuple[str, ...] = ()
 
 
 def _triggers_for(name: str, regex: str) -> tuple[str, ...] | None:
@@ -60,7 +71,16 @@ class TriggeredInlineProcessor(InlineProcessor):
         patterns = list(registry)     # sorted by priority, as the stock loop indexes them
         names = {id(registry[name]): name for name in _names(registry)}
         self._patterns = patterns
-        triggers = [_triggers_for(names.get(id(p), ""), p.compiled_re.pattern) for p in patterns]
+        no_references = not self.md.references   # filled by the block parser, which has run
+        triggers = []
+        for pattern in patterns:
+            name = names.get(id(pattern), "")
+            found = _triggers_for(name, pattern.compiled_re.pattern)
+            if found is None and not name:
+                found = getattr(pattern, "TRIGGERS", None)   # an extension's own pattern
+            if found is not None and no_references and name in REFERENCE_PATTERNS:
+                found = NEVER
+            triggers.append(found)
         # one trigger is tested with a plain 'in' (the common case: no generator)
         self._triggers = [t[0] if t is not None and len(t) == 1 else t for t in triggers]
         return super().run(tree, ancestors)
