@@ -12,6 +12,7 @@ from typing import Any
 import markdown
 from markupsafe import Markup
 
+from .blocks import TriggeredBlockExtension
 from .extensions import PageHooks, SiteExtension
 from .inline import TriggeredInlineExtension
 from .typography import TypographyExtension
@@ -33,11 +34,13 @@ class MarkdownRenderer:
     def __init__(self) -> None:
         self.site_ext = SiteExtension()
         self.page_md = markdown.Markdown(
-            extensions=[*PAGE_EXTENSIONS, TypographyExtension(), self.site_ext, TriggeredInlineExtension()],
+            extensions=[*PAGE_EXTENSIONS, TypographyExtension(), self.site_ext, TriggeredInlineExtension(),
+                        TriggeredBlockExtension()],
             extension_configs=EXTENSION_CONFIG, output_format="html")
         # Data fields (an FAQ answer, a cause's explanation) get the light set:
         # no headings, so no toc; rendered once per text and cached.
-        self.snippet_md = markdown.Markdown(extensions=[TypographyExtension(), TriggeredInlineExtension()],
+        self.snippet_md = markdown.Markdown(extensions=[TypographyExtension(), TriggeredInlineExtension(),
+                                                        TriggeredBlockExtension()],
                                             output_format="html")
         # Data values are text, never HTML: with the raw-HTML processors removed,
         # a '<script>' typed into YAML comes out escaped as '&lt;script&gt;'.
