@@ -12,30 +12,10 @@ from hypothesis import strategies as st
 from markdown.blockprocessors import HashHeaderProcessor
 
 from engine.markdown.blocks import TRIGGERS, TriggeredBlockExtension, trigger_block_tests
-from engine.markdown.renderer import EXTENSION_CONFIG, PAGE_EXTENSIONS, MarkdownRenderer
-from engine.markdown.typography import TypographyExtension
+from engine.markdown.renderer import PAGE_EXTENSIONS, MarkdownRenderer
+from markdown_compare import ROOT, Pair, site_bodies
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def converter(triggered: bool) -> markdown.Markdown:
-    extensions: list = [*PAGE_EXTENSIONS, TypographyExtension()]
-    if triggered:
-        extensions.append(TriggeredBlockExtension())
-    return markdown.Markdown(extensions=extensions, extension_configs=EXTENSION_CONFIG)
-
-
-STOCK, TRIGGERED = converter(False), converter(True)
-
-
-def both(text: str) -> tuple[str, str]:
-    STOCK.reset()
-    TRIGGERED.reset()
-    return STOCK.convert(text), TRIGGERED.convert(text)
-
-
-def site_bodies() -> list[Path]:
-    return sorted((ROOT / "content").rglob("*.md")) + sorted((ROOT / "tests" / "fixtures").rglob("*.md"))
+both = Pair(TriggeredBlockExtension())
 
 
 @pytest.mark.parametrize("path", site_bodies(), ids=lambda p: p.relative_to(ROOT).as_posix())

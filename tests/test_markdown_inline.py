@@ -13,30 +13,9 @@ from markdown.inlinepatterns import InlineProcessor
 
 from engine.markdown.extensions import SiteExtension
 from engine.markdown.inline import TriggeredInlineExtension, TriggeredInlineProcessor
-from engine.markdown.renderer import EXTENSION_CONFIG, PAGE_EXTENSIONS
-from engine.markdown.typography import TypographyExtension
+from markdown_compare import ROOT, Pair, converter, site_bodies
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def converter(triggered: bool) -> markdown.Markdown:
-    extensions: list = [*PAGE_EXTENSIONS, TypographyExtension()]
-    if triggered:
-        extensions.append(TriggeredInlineExtension())
-    return markdown.Markdown(extensions=extensions, extension_configs=EXTENSION_CONFIG)
-
-
-STOCK, TRIGGERED = converter(False), converter(True)
-
-
-def both(text: str) -> tuple[str, str]:
-    STOCK.reset()
-    TRIGGERED.reset()
-    return STOCK.convert(text), TRIGGERED.convert(text)
-
-
-def site_bodies() -> list[Path]:
-    return sorted((ROOT / "content").rglob("*.md")) + sorted((ROOT / "tests" / "fixtures").rglob("*.md"))
+both = Pair(TriggeredInlineExtension())
 
 
 @pytest.mark.parametrize("path", site_bodies(), ids=lambda p: p.relative_to(ROOT).as_posix())
@@ -92,10 +71,7 @@ class Hooks:
 
 def with_site_extension(triggered: bool, text: str) -> str:
     site = SiteExtension()
-    extensions: list = [*PAGE_EXTENSIONS, TypographyExtension(), site]
-    if triggered:
-        extensions.append(TriggeredInlineExtension())
-    md = markdown.Markdown(extensions=extensions, extension_configs=EXTENSION_CONFIG)
+    md = converter(site, TriggeredInlineExtension()) if triggered else converter(site)
     site.holder.hooks = Hooks()
     return md.convert(text)
 
@@ -110,7 +86,7 @@ def test_citations_convert_as_with_the_stock_processor(text: str) -> None:
 
 
 def test_reference_links_are_skipped_only_when_the_page_defines_none() -> None:
-    md = converter(True)
+    md = converter(TriggeredInlineExtension())
     processor = md.treeprocessors["inline"]
     md.convert("[text][id] and [link](/x)")
     names = {id(md.inlinePatterns[n]): n for n in ("reference", "short_reference", "link")}
@@ -123,7 +99,7 @@ def test_reference_links_are_skipped_only_when_the_page_defines_none() -> None:
 
 def test_every_stock_pattern_has_a_trigger() -> None:
     """A Markdown upgrade that changes a pattern silently loses the speed-up: say so here."""
-    md = converter(True)
+    md = converter(TriggeredInlineExtension())
     processor = md.treeprocessors["inline"]
     assert isinstance(processor, TriggeredInlineProcessor)
     md.convert("warm up")
