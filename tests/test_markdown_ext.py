@@ -83,3 +83,14 @@ def test_instance_is_reset_between_pages(site: Path) -> None:
     first = renderer.render()
     second = renderer.render()
     assert [r.html for r in first] == [r.html for r in second]
+
+
+def test_the_contents_list_comes_from_the_template_and_toc_is_plain_text(site: Path) -> None:
+    """toc runs without a marker: headings get ids and feed "On this page"; "[TOC]" stays as typed."""
+    html = render(site, "[TOC]\n\n## First part\n\nText.\n\n### A detail\n\n## Second part\n\nMore.\n")
+    assert "<p>[TOC]</p>" in html
+    assert '<h2 id="first-part">' in html and '<h3 id="a-detail">' in html
+    contents = html[html.index('<nav class="toc"'):]
+    contents = contents[:contents.index("</nav>")]
+    assert contents.index('href="#first-part"') < contents.index('href="#second-part"')
+    assert '<div class="toc">' not in html

@@ -20,7 +20,10 @@ from .typography import TypographyExtension
 #: typographic quotes come from our TypographyExtension, not "smarty" (see typography.py)
 PAGE_EXTENSIONS = ["tables", "toc", "attr_list", "footnotes", "md_in_html"]
 EXTENSION_CONFIG: dict[str, dict[str, Any]] = {
-    "toc": {"toc_depth": "2-3"},
+    # The "On this page" list is made by the templates from ``toc_tokens``.  With no
+    # marker, toc does not walk every page's whole tree looking for a "[TOC]" paragraph
+    # to replace (0.6 ms of a 7 ms page); "[TOC]" typed in an article stays text.
+    "toc": {"toc_depth": "2-3", "marker": ""},
 }
 
 
