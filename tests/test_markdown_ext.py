@@ -94,3 +94,26 @@ def test_the_contents_list_comes_from_the_template_and_toc_is_plain_text(site: P
     contents = contents[:contents.index("</nav>")]
     assert contents.index('href="#first-part"') < contents.index('href="#second-part"')
     assert '<div class="toc">' not in html
+
+
+def test_skipping_attr_list_on_pages_without_braces_changes_nothing(real_site: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages whose source has no '{' are converted without attr_list: the same HTML as with it."""
+    import engine.markdown.renderer as renderer_module
+    article = next(p for p in sorted((real_site / "content").rglob("*.md")) if "topic:" in p.read_text())
+    article.write_text(article.read_text(encoding="utf-8") + "\nA closing note.\n{: .note }\n", encoding="utf-8")
+    project = Project(real_site)
+    site = load_site(project).site
+    bodies = [p.source.body for p in site.pages if p.source is not None]
+    assert any("{" not in body for body in bodies) and any("{" in body for body in bodies)
+    skipping = [r.html for r in SiteRenderer(project, site).render()]
+    monkeypatch.setattr(renderer_module, "SOURCE_TRIGGERS", {})
+    assert [r.html for r in SiteRenderer(project, site).render()] == skipping
+    assert any('<p class="note">A closing note.</p>' in html for html in skipping)
+
+
+def test_attr_list_still_applies_where_braces_are_typed(site: Path) -> None:
+    html = render(site, "A lead paragraph.\n{: .lead }\n\n## Heading {: #own-id }\n\nPlain text.\n")
+    assert '<p class="lead">A lead paragraph.</p>' in html
+    assert 'id="own-id"' in html
+    assert "{:" not in html

@@ -6,10 +6,12 @@ converting a short page, so the instance is made once and ``reset()``.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 import markdown
+from markdown.extensions.attr_list import AttrListTreeprocessor
 from markupsafe import Markup
 
 from .blocks import TriggeredBlockExtension
@@ -25,6 +27,36 @@ EXTENSION_CONFIG: dict[str, dict[str, Any]] = {
     # to replace (0.6 ms of a 7 ms page); "[TOC]" typed in an article stays text.
     "toc": {"toc_depth": "2-3", "marker": ""},
 }
+
+
+#: tree processors that only change text holding a substring, with the class and pattern
+#: that make it so; a page whose source lacks the substring is converted without them.
+#: attr_list looks for ``{: .class }`` after every block and inline element of every page.
+SOURCE_TRIGGERS: dict[str, tuple[type, str, str]] = {
+    "attr_list": (AttrListTreeprocessor, r"\{\:?[ ]*([^\}\n ][^\n]*)\}", "{"),
+}
+
+
+def _nothing(root: Any) -> None:
+    return None
+
+
+@contextmanager
+def _untriggered_skipped(md: markdown.Markdown, text: str) -> Iterator[None]:
+    """Switch off, for one conversion, the SOURCE_TRIGGERS processors *text* gives nothing to do."""
+    skipped = []
+    for name, (cls, pattern, trigger) in SOURCE_TRIGGERS.items():
+        if trigger in text or name not in md.treeprocessors:
+            continue
+        processor = md.treeprocessors[name]
+        if type(processor) is cls and getattr(processor, "BASE_RE", None) == pattern:
+            processor.run = _nothing  # type: ignore[method-assign]
+            skipped.append(processor)
+    try:
+        yield
+    finally:
+        for processor in skipped:
+            del processor.run
 
 
 @dataclass
@@ -55,7 +87,8 @@ class MarkdownRenderer:
         self.page_md.reset()
         self.site_ext.holder.hooks = hooks
         try:
-            html = self.page_md.convert(text)
+            with _untriggered_skipped(self.page_md, text):
+                html = self.page_md.convert(text)
             toc = list(getattr(self.page_md, "toc_tokens", []))
         finally:
             self.site_ext.holder.hooks = None
