@@ -38,6 +38,7 @@ import os
 import pickle
 import platform
 import re
+import stat
 import sys
 import time
 from array import array
@@ -370,11 +371,18 @@ def source_roots(project: Project) -> list[Path]:
             project.schemas_dir]
 
 
-def input_stats(project: Project) -> dict[str, Stat | None]:
+#: what :func:`input_stats` saw of each file: its path and full stat (see Listing)
+Found = dict[str, "tuple[str, os.stat_result]"]
+
+
+def input_stats(project: Project, found: Found | None = None) -> dict[str, Stat | None]:
     """Stat of every visible file under the source folders (the files the build reads).
 
     Plain strings and ``os.scandir`` rather than pathlib and ``os.walk``: this runs
     on every build, over every source file, and is most of a no-op build's time.
+    With *found*, each file's path and full ``os.stat_result`` are put there too
+    (by the same key), so that loading the sources need not list and stat every
+    file a second time (see :class:`Listing`).
     """
     stats: dict[str, Stat | None] = {}
     root = str(project.root)
@@ -383,11 +391,11 @@ def input_stats(project: Project) -> dict[str, Stat | None]:
             stats[project.rel(top) + "/"] = None
             continue
         prefix = os.path.relpath(top, root).replace(os.sep, "/")
-        _scan(str(top), prefix, stats, set())
+        _scan(str(top), prefix, stats, set(), found)
     return stats
 
 
-def _scan(folder: str, rel: str, stats: dict[str, Stat | None], seen: set[str]) -> None:
+def _scan(folder: str, rel: str, stats: dict[str, Stat | None], seen: set[str], found: Found | None) -> None:
     real = os.path.realpath(folder)
     if real in seen:          # a symlink back up the tree: visit each real folder once
         return
@@ -397,16 +405,56 @@ def _scan(folder: str, rel: str, stats: dict[str, Stat | None], seen: set[str]) 
     except OSError:
         return
     for entry in entries:
-        if entry.name.startswith("."):
+        name = entry.name
+        if name.startswith("."):
             continue
         try:
             if entry.is_dir():
-                _scan(entry.path, rel + "/" + entry.name, stats, seen)
+                _scan(entry.path, rel + "/" + name, stats, seen, found)
                 continue
             st = entry.stat()
         except OSError:
             continue
-        stats[rel + "/" + entry.name] = (st.st_size, st.st_mtime_ns, st.st_ino)
+        key = rel + "/" + name
+        stats[key] = (st.st_size, st.st_mtime_ns, st.st_ino)
+        if found is not None:
+            found[key] = (entry.path, st)
+
+
+class Listing:
+    """The source files as :func:`input_stats` found them, handed to the source loader.
+
+    ``files(top, suffixes)`` answers as :func:`engine.sources.scan_files` does
+    (regular files with those suffixes, hidden entries skipped, each real folder
+    once, in ``walk_files`` order), and ``stat(path)`` as ``_regular_file_stat``,
+    without a second walk and ten thousand more ``stat`` calls.  A folder the
+    scan did not cover is not answered (None): the caller lists it itself.
+    """
+
+    def __init__(self, project: Project, found: Found):
+        self.found = found
+        self.tops = {str(top): os.path.relpath(top, str(project.root)).replace(os.sep, "/")
+                     for top in source_roots(project) if top.is_dir()}
+
+    def files(self, top: Path, suffixes: tuple[str, ...]) -> list[tuple[str, os.stat_result]] | None:
+        prefix = self.tops.get(str(top))
+        if prefix is None:
+            return None
+        prefix += "/"
+        picked = [(key, item) for key, item in self.found.items()
+                  if key.startswith(prefix) and key.endswith(suffixes) and stat.S_ISREG(item[1].st_mode)]
+        if any("/" in key[len(prefix):] for key, _ in picked):   # sort as Paths do (by parts)
+            picked.sort(key=lambda pair: pair[1][0].replace(os.sep, "\0"))
+        return [item for _, item in picked]
+
+    def stat(self, path: Path) -> tuple[bool, os.stat_result | None]:
+        """(known, stat): whether the scan covered *path*'s folder, and its stat if a regular file."""
+        folder, name = os.path.split(str(path))
+        prefix = self.tops.get(folder)
+        if prefix is None or name.startswith("."):
+            return False, None
+        item = self.found.get(prefix + "/" + name)
+        return True, (item[1] if item is not None and stat.S_ISREG(item[1].st_mode) else None)
 
 
 def outputs_intact(out: Path, outputs: dict[str, Stat | None]) -> bool:

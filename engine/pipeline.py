@@ -78,7 +78,8 @@ class BuildState:
 
 
 def load_site(project: Project, base_url: str | None = None, today: dt.date | None = None,
-              state: BuildState | None = None, use_cache: bool = False, defer_checks: bool = False) -> Loaded:
+              state: BuildState | None = None, use_cache: bool = False, defer_checks: bool = False,
+              listing: cachemod.Listing | None = None) -> Loaded:
     """Stages 1-3.  Raises ContentError listing every problem found.
 
     With ``use_cache`` unchanged files are neither read nor re-checked (see
@@ -90,13 +91,15 @@ def load_site(project: Project, base_url: str | None = None, today: dt.date | No
     uses nothing rendered unless they pass.  If the unchecked sources cannot
     even make a site model, the checks run at once and their errors are
     raised (they explain why).
+
+    *listing*: the source files as the build's :func:`cache.input_stats` just found them.
     """
     from .sourcecache import SourceMemo, load_then_check
     from .structure import build_site
     if state is not None and state.sources is None:
         state.sources = SourceMemo()
     memo = state.sources if state is not None else None
-    sources, store, check = load_then_check(project, today, memo, use_cache=use_cache)
+    sources, store, check = load_then_check(project, today, memo, use_cache=use_cache, listing=listing)
     if not defer_checks:
         report = check()
         report.raise_if_errors()
@@ -626,8 +629,9 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
     inputs: dict[str, cachemod.Stat | None] = {}
     noop_key = ""
     intact = False
+    found: cachemod.Found = {}
     if use_cache:
-        inputs = cachemod.input_stats(project)
+        inputs = cachemod.input_stats(project, found)
         noop_key = _noop_key(base_url, strict, today)
         in_memory = state is not None and state.cache is not None
         stamp = (cachemod.stamp_of(state.cache) if in_memory  # type: ignore[union-attr]
@@ -644,7 +648,8 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
             intact = _outputs_intact(out, cache)   # the stamp is not this cache's
     # A build that will render every page checks the sources while the workers render.
     defer = cache is None and early is None
-    loaded = load_site(project, base_url, today, state, use_cache, defer_checks=defer)
+    loaded = load_site(project, base_url, today, state, use_cache, defer_checks=defer,
+                       listing=cachemod.Listing(project, found) if use_cache else None)
 
     def finish_checks() -> None:
         loaded.finish_checks()

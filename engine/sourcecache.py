@@ -63,7 +63,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, NamedTuple, TypeVar
 
-from .cache import version_key
+from .cache import Listing, version_key
 from .datastore import DataStore
 from .diagnostics import Diagnostic, Report
 from .project import Project
@@ -162,7 +162,7 @@ class SourceMemo:
 
 
 def load_and_validate(project: Project, today: dt.date | None = None, memo: SourceMemo | None = None,
-                      *, use_cache: bool = True, stats: LoadStats | None = None,
+                      *, use_cache: bool = True, stats: LoadStats | None = None, listing: Listing | None = None,
                       ) -> tuple[Sources, DataStore, Report]:
     """``load_sources`` + ``DataStore.from_docs`` + ``validate``, reusing earlier results.
 
@@ -172,12 +172,13 @@ def load_and_validate(project: Project, today: dt.date | None = None, memo: Sour
     without, from ``.cache/``, which is then updated.  ``use_cache=False``
     loads and validates from scratch and touches neither (``build --no-cache``).
     """
-    sources, store, check = load_then_check(project, today, memo, use_cache=use_cache, stats=stats)
+    sources, store, check = load_then_check(project, today, memo, use_cache=use_cache, stats=stats,
+                                            listing=listing)
     return sources, store, check()
 
 
 def load_then_check(project: Project, today: dt.date | None = None, memo: SourceMemo | None = None,
-                    *, use_cache: bool = True, stats: LoadStats | None = None,
+                    *, use_cache: bool = True, stats: LoadStats | None = None, listing: Listing | None = None,
                     ) -> tuple[Sources, DataStore, Callable[[], Report]]:
     """:func:`load_and_validate` in two steps: parse now, check when the returned function is called.
 
@@ -187,6 +188,9 @@ def load_then_check(project: Project, today: dt.date | None = None, memo: Source
     Nothing rendered is used unless the check passes.  The function must be
     called exactly once; it records the results (memo, ``.cache/``) as
     :func:`load_and_validate` does.
+
+    *listing* (a build's :func:`cache.input_stats` scan, just made) saves listing
+    and stat-ing the source folders again.
     """
     started = time.perf_counter()
     stats = stats if stats is not None else LoadStats()
@@ -210,7 +214,7 @@ def load_then_check(project: Project, today: dt.date | None = None, memo: Source
         stored = read_state(project)
         previous = stored.state if stored is not None else None
         stats.cache = "disk" if stored is not None else "none"
-    run = _Run(project, previous, memo.pages if memo is not None else {}, stats)
+    run = _Run(project, previous, memo.pages if memo is not None else {}, stats, listing)
     # A run creates some 10^5 long-lived objects and next to no cyclic garbage (~200 objects
     # on a cold 10,000-page run): the cyclic collector would only traverse them again and again.
     with _no_gc():
@@ -238,8 +242,9 @@ class _Run(FileLoader):
     """One load + validate: a FileLoader that reuses rows, then the checks over them."""
 
     def __init__(self, project: Project, previous: State | None, objects: dict[str, SourcePage],
-                 stats: LoadStats):
+                 stats: LoadStats, listing: Listing | None = None):
         self.project = project
+        self.listing = listing
         self.old = previous or State()
         self.old_objects = objects
         self.stats = stats
@@ -259,6 +264,17 @@ class _Run(FileLoader):
         self.templates: tuple[str, TemplateCheck] | None = None
 
     # -- loading (called by load_sources) ---------------------------------------
+
+    def files(self, top: Path, suffixes: tuple[str, ...]) -> list[tuple[str, os.stat_result]]:
+        found = self.listing.files(top, suffixes) if self.listing is not None else None
+        return found if found is not None else super().files(top, suffixes)
+
+    def file_stat(self, path: Path) -> os.stat_result | None:
+        if self.listing is not None:
+            known, st = self.listing.stat(path)
+            if known:
+                return st
+        return super().file_stat(path)
 
     def rel(self, path: str) -> str:
         if path.startswith(self.root):
@@ -371,8 +387,13 @@ class _Run(FileLoader):
 
     def front_matter(self, src: SourcePage) -> tuple[Diagnostic, ...]:
         row = self.pages[src.rel]
-        if row.schema is not None and src.rel not in self.fresh and self.schema_fp == self.old.schema_fp:
-            return row.schema
+        if self.schema_fp == self.old.schema_fp:
+            if row.schema is not None and src.rel not in self.fresh:
+                return row.schema
+            # an edit below the front matter: the same text at the same lines gives the same messages
+            old = self.old.pages.get(src.rel)
+            if old is not None and old.schema is not None and old.meta_digest == row.meta_digest != "":
+                return old.schema
         return tuple(check_front_matter(src, self.schemas()))
 
     def validate(self, sources: Sources, store: DataStore, today: dt.date | None) -> Report:

@@ -180,6 +180,14 @@ class FileLoader:
     def page(self, project: Project, path: str, st: os.stat_result) -> SourcePage:
         return load_page(project, Path(path))
 
+    def files(self, top: Path, suffixes: tuple[str, ...]) -> list[tuple[str, os.stat_result]]:
+        """The files to load from *top*, with their stat (see :func:`scan_files`)."""
+        return scan_files(top, suffixes)
+
+    def file_stat(self, path: Path) -> os.stat_result | None:
+        """The stat of *path* if it is a regular file, else None."""
+        return _regular_file_stat(str(path))
+
     def schema_errors(self, sources: Sources) -> list[Diagnostic]:
         """Schema errors of the files that could be read (when others could not)."""
         from .validate import check_schemas  # late import: validate imports this module
@@ -192,14 +200,14 @@ def load_sources(project: Project, loader: FileLoader | None = None) -> Sources:
     loader = loader or FileLoader()
     report = Report()
     site = YamlDoc(project.rel(project.site_file), {})
-    site_stat = _regular_file_stat(str(project.site_file))
+    site_stat = loader.file_stat(project.site_file)
     if site_stat is not None:
         try:
             site = loader.data(project, project.site_file, site_stat)
         except ContentError as exc:
             report.extend(exc.diagnostics)
     sources = Sources(project, site)
-    for name, st in scan_files(project.data_dir, (".yaml", ".yml")):
+    for name, st in loader.files(project.data_dir, (".yaml", ".yml")):
         path = Path(name)
         if path == project.site_file:
             continue
@@ -209,7 +217,7 @@ def load_sources(project: Project, loader: FileLoader | None = None) -> Sources:
             report.extend(exc.diagnostics)
         except OSError as exc:
             report.error(project.rel(path), 0, 0, f"cannot read file: {exc.strerror}")
-    for name, st in scan_files(project.content_dir, (".md", ".markdown")):
+    for name, st in loader.files(project.content_dir, (".md", ".markdown")):
         try:
             sources.pages.append(loader.page(project, name, st))
         except ContentError as exc:

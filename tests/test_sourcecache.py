@@ -17,7 +17,7 @@ from typing import Any, Callable
 import pytest
 
 from conftest import make_project
-from engine import sourcecache
+from engine import cache as cachemod, sourcecache
 from engine.datastore import DataStore
 from engine.diagnostics import ContentError, Report
 from engine.project import Project
@@ -52,9 +52,15 @@ def cold(root: Path, today: dt.date = TODAY) -> Any:
 
 
 def cached(root: Path, today: dt.date = TODAY, memo: SourceMemo | None = None,
-           stats: LoadStats | None = None) -> Any:
+           stats: LoadStats | None = None, listing: bool = False) -> Any:
+    """The cached load; with *listing*, over the files a build's input scan found (as builds do)."""
+    project = Project(root)
+    found: cachemod.Found = {}
+    if listing:
+        cachemod.input_stats(project, found)
     try:
-        return snapshot(*load_and_validate(Project(root), today, memo=memo, stats=stats))
+        return snapshot(*load_and_validate(project, today, memo=memo, stats=stats,
+                                           listing=cachemod.Listing(project, found) if listing else None))
     except ContentError as exc:
         return ("error", [d.format() for d in exc.diagnostics])
 
@@ -176,6 +182,7 @@ def test_cached_equals_cold_after_each_edit(site: Path, racy_window: str,
         step()
         expected = cold(site)
         assert cached(site) == expected, name           # from .cache/, as a new process would
+        assert cached(site, listing=True) == expected, name   # over the build's own scan
         assert cached(site, memo=memo) == expected, name   # in-process, as the live preview does
         if isinstance(expected, tuple):
             seen_errors.update(expected[1])
@@ -363,3 +370,51 @@ def test_citation_counts_that_disagree_are_recounted(site: Path, trust_stats: No
     edit(site / "content" / "calf-cramps.md", "[@ref-one]", "[@ref-two]")
     assert cached(site, memo=memo) == cold(site)
     assert memo.state.cited == {"ref-two": 1}
+
+
+def test_listing_answers_as_scan_files(tmp_path: Path) -> None:
+    """The build's input scan, handed to the loader, lists what ``scan_files`` would:
+    sub-folders in path order, hidden entries, symlink loops, odd files and suffixes."""
+    import os
+
+    from engine.sources import scan_files
+    root = tmp_path / "p"
+    content, data = root / "content", root / "data"
+    for folder in (content / "a" / "deep", content / "b", content / ".hidden", data):
+        folder.mkdir(parents=True)
+    for rel in ("z.md", "a.md", "a/x.md", "a/deep/y.markdown", "b/c.md", "b/notes.txt", ".draft.md",
+                ".hidden/h.md", "a-b.md"):
+        (content / rel).write_text("---\ntitle: T\n---\n", encoding="utf-8")
+    (content / "dir.md").mkdir()                          # a folder with a page's suffix
+    os.symlink(content / "a", content / "b" / "loop")     # a second way into a/
+    os.symlink(content / "gone.md", content / "dangling.md")
+    os.mkfifo(content / "pipe.md")
+    (data / "site.yaml").write_text("title: x\n", encoding="utf-8")
+    (data / "refs.yml").write_text("a: 1\n", encoding="utf-8")
+    project = Project(root)
+    found: cachemod.Found = {}
+    cachemod.input_stats(project, found)
+    listing = cachemod.Listing(project, found)
+    for top, suffixes in ((content, (".md", ".markdown")), (data, (".yaml", ".yml"))):
+        assert listing.files(top, suffixes) == scan_files(top, suffixes)
+    assert listing.stat(project.site_file) == (True, os.stat(project.site_file))
+    assert listing.stat(data / "nothing.yaml") == (True, None)
+    assert listing.stat(content / "pipe.md") == (True, None)
+    assert listing.files(root / "static", ("",)) is None   # not scanned: the caller lists it itself
+    assert listing.stat(root / "elsewhere" / "site.yaml") == (False, None)
+
+
+def test_a_body_edit_needs_no_schema_check(site: Path, trust_stats: None,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Front matter byte-identical to the cached one keeps its cached schema result
+    (jsonschema is not even imported for a body edit)."""
+    cached(site)
+    edit(site / "content" / "calf-cramps.md", "- A point.", "- A point, longer now.")
+    expected = cold(site)
+
+    def no_schemas(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("schemas loaded for a body edit")
+    monkeypatch.setattr(sourcecache, "load_schemas", no_schemas)
+    stats = LoadStats()
+    assert cached(site, stats=stats, listing=True) == expected
+    assert (stats.reparsed, stats.rechecked) == (1, 1)

@@ -11,14 +11,13 @@ import argparse
 import shutil
 from pathlib import Path
 
-from .. import publish
-from ..console import Console
+from typing import TYPE_CHECKING
+
 from ..diagnostics import UsageError
-from ..pipeline import build
-from ..project import Project
-from ..publish.deploy import publish_gh_pages, sync_to_dir, uncommitted_changes
-from ..publish.linkcheck import check_links
-from ..writer import clean_output
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..console import Console
+    from ..project import Project
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -40,6 +39,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, project: Project, console: Console) -> int:
+    # loaded here, not above: every command's parser is made on every run (urllib, git ...)
+    from .. import publish
+    from ..pipeline import build
+    from ..publish.deploy import publish_gh_pages, sync_to_dir, uncommitted_changes
+    from ..publish.linkcheck import check_links
+    from ..writer import clean_output
     dirty = uncommitted_changes(project.root)
     if dirty and not args.force:
         for line in dirty[:20]:

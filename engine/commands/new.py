@@ -9,7 +9,6 @@ import unicodedata
 
 from ..console import Console
 from ..diagnostics import ContentError, UsageError
-from ..yamlsource import load_yaml_file
 from ..project import Project
 
 TEMPLATE = """---
@@ -60,6 +59,7 @@ def first_reference_id(project: Project) -> str | None:
     """An id that exists, so the scaffold builds as it is."""
     path = project.data_dir / "references.yaml"
     try:
+        from ..yamlsource import load_yaml_file
         refs = load_yaml_file(path, project.rel(path)).data.get("references") or []
         return str(refs[0]["id"])
     except (OSError, ContentError, AttributeError, LookupError, TypeError):

@@ -16,15 +16,16 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Collection, Iterable
-
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import SchemaError, ValidationError
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from typing import TYPE_CHECKING, Any, Collection, Iterable
 
 from ..diagnostics import Diagnostic
 from ..yamlsource import YamlDoc, dotted
+
+# jsonschema and referencing (60 ms to import) load in load_schemas: a build whose
+# front matter and data did not change reuses the cached results and never needs them.
+if TYPE_CHECKING:  # pragma: no cover
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 #: the tool's own schemas, used when a project has no schemas/ folder
 BUILTIN_SCHEMAS = Path(__file__).resolve().parent.parent.parent / "schemas"
@@ -94,6 +95,10 @@ def load_schemas(folder: Path, rel_prefix: str = "schemas", trusted: Collection[
     key = (rel_prefix, tuple(sorted(raw.items())))  # by content: copies of a project share the compiled set
     if key in _cache and not problems:
         return _cache[key]
+    from jsonschema import Draft202012Validator, FormatChecker
+    from jsonschema.exceptions import SchemaError
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
     contents: dict[str, Any] = {}
     for name, data in raw.items():
         rel = f"{rel_prefix}/{name}"
