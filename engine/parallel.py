@@ -1,8 +1,8 @@
 """Render pages on every core: a forked process pool working through chunks.
 
 Workers are forked after the site is loaded, so they inherit the site model
-instead of receiving it pickled; each builds its Jinja environment and
-Markdown instance once and then renders chunks of page indexes.  Only the
+and the caller's renderer (Jinja environment, Markdown instance) instead of
+receiving them pickled, and then render chunks of page indexes.  Only the
 results travel back (HTML, dependency records, diagnostics).  Small jobs are
 rendered in the calling process: forking and shipping results costs more
 than it saves below a few hundred pages.
@@ -41,10 +41,7 @@ def _outcome(index: int, result: PageResult | None, problems: list[Diagnostic]) 
 
 
 def _worker_render(indexes: list[int]) -> list[Outcome]:
-    renderer = _STATE.get("renderer")
-    if renderer is None:
-        renderer = _STATE["renderer"] = SiteRenderer(_STATE["project"], _STATE["site"], _STATE["assets"],
-                                                    _STATE["finish"])
+    renderer: SiteRenderer = _STATE["renderer"]
     pages = _STATE["site"].pages
     return [_outcome(i, *renderer.render_page(pages[i])) for i in indexes]
 
@@ -82,7 +79,9 @@ def render_pages(project: Project, site: Site, renderer: SiteRenderer, pages: li
     position = {id(p): i for i, p in enumerate(site.pages)}
     indexes = [position[id(p)] for p in pages]
     _STATE.clear()
-    _STATE.update(project=project, site=site, assets=renderer.assets, finish=renderer.finish)
+    # the workers use the caller's renderer as forked: its Markdown instance, the templates it
+    # has compiled and its compiled-template cache (.cache/jinja) come with it
+    _STATE.update(site=site, renderer=renderer)
     gc.collect()
     gc.freeze()   # keep the inherited model's pages shared (no refcount-free gc writes)
     try:
