@@ -152,6 +152,8 @@ class Resolver:
         self.memo: dict[tuple[str, str], str] = {}
         self.meta: dict[int, str] = {}
         self.inputs: dict[int, str] = {}
+        #: ids of a page's crumbs above it -> their repr, and the crumbs (kept alive: ids stay theirs)
+        self.trails: dict[tuple[int, ...], tuple[str, list[Any]]] = {}
         self.digests = {src.rel: src.digest for src in loaded.sources.pages}
         self.first_pass: list[PageResult] | None = None
         self._shown_index: dict[tuple[str, str], list[str]] | None = None
@@ -169,9 +171,17 @@ class Resolver:
         fp = self.inputs.get(id(page))
         if fp is None:
             src = page.source
-            # the last crumb is the page itself: made from its file too
-            fp = "" if src is None else h(
-                f"{src.rel}\0{src.name}\0{src.digest}\0{[(c.title, c.url) for c in page.breadcrumbs[:-1]]!r}")
+            if src is None:
+                fp = ""
+            else:
+                # the last crumb is the page itself: made from its file too.  The crumbs above
+                # a page are shared by its folder (structure.Trail): written out once per folder.
+                above = page.breadcrumbs[:-1]
+                key = tuple(map(id, above))
+                trail = self.trails.get(key)
+                if trail is None:
+                    trail = self.trails[key] = (repr([(c.title, c.url) for c in above]), above)
+                fp = h(f"{src.rel}\0{src.name}\0{src.digest}\0{trail[0]}")
             self.inputs[id(page)] = fp
         return fp
 

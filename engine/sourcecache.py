@@ -73,7 +73,7 @@ from .validate import (DataCheck, PageCheck, PageContext, PageFacts, TemplateChe
                        check_data, check_data_schemas, check_front_matter, check_page, page_claim,
                        page_context, page_facts, read_templates, validate)
 from .validation.schema import SchemaSet, load_schemas, schemas_fingerprint
-from .yamlsource import PackedYamlDoc, YamlDoc, pack_positions
+from .yamlsource import PackedYamlDoc, YamlDoc, known_documents, pack_positions
 
 FORMAT = 1
 CACHE_NAME = "sources.pickle"
@@ -340,7 +340,16 @@ class _Run(FileLoader):
         raw = raw if raw is not None else Path(path).read_bytes()
         self.stats.reparsed += 1
         self.changed = True
-        src = parse_page(project, Path(path), raw)
+        if old is None:
+            src = parse_page(project, Path(path), raw)
+        else:
+            def known(rel: str, digest: str) -> YamlDoc | None:   # the front matter, if unchanged
+                if rel != src_rel or digest != old.meta_digest or not old.meta_digest:
+                    return None
+                return PackedYamlDoc(rel, old.meta, old.meta_digest, old.positions)
+            src_rel = rel
+            with known_documents(known):
+                src = parse_page(project, Path(path), raw)
         facts = page_facts(src)
         self.fresh[src.rel] = facts
         self.pages[src.rel] = PageRow(self.recorded(key), src.digest, src.name, _canonical(src.meta.data),

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import ClassVar, Iterator
 
 from .diagnostics import ContentError, Diagnostic, Report
-from .frontmatter import split
+from .frontmatter import FENCE, split
 from .project import Project
 from .yamlsource import YamlDoc, decode, load_yaml_file, parse_yaml
 
@@ -65,14 +65,27 @@ class StoredSourcePage(SourcePage):
     def _read_body(self) -> str:
         try:
             raw = Path(self.path).read_bytes()
-            fm = split(decode(raw, self.rel).replace("\r\n", "\n"), self.rel)
+            text = decode(raw, self.rel).replace("\r\n", "\n")
+            if digest(raw) == self.digest:     # the bytes the cache parsed: no need to parse again
+                return body_of(text)
+            fm = split(text, self.rel)
         except (OSError, ContentError):
             self.stale = True
             return ""     # deleted or broken since the scan: the next build reports it
-        if digest(raw) != self.digest:
-            self.stale = True
-            self.body_line = fm.body_line
+        self.stale = True
+        self.body_line = fm.body_line
         return fm.body
+
+
+def body_of(text: str) -> str:
+    """The body of a page whose front matter is known to be well formed (frontmatter.split
+    parsed these very bytes before): the text after the closing fence, no YAML parsed."""
+    lines = text.split("\n")
+    for index in range(1, len(lines)):
+        stripped = lines[index].rstrip()
+        if stripped == FENCE or stripped == "...":
+            return "\n".join(lines[index + 1:])
+    raise AssertionError("body_of: the front matter is not closed")   # pragma: no cover
 
 
 @dataclass

@@ -68,26 +68,43 @@ class PageDefaults:
 
 
 def page_from_source(src: SourcePage, config: SiteConfig, defaults: PageDefaults | None = None) -> Page:
+    # runs for every page on every build: plain lookups, and no call where the common
+    # value (no slug, a date already parsed, no author of its own) needs none
     defaults = defaults or PageDefaults.of(config)
     meta = src.meta.data
     get = meta.get
-    url = str(meta["url"]) if get("url") else url_for_name(src.name, get("slug"))
+    url = get("url")
+    if url:
+        url = str(url)
+    else:
+        slug = get("slug")
+        name = src.name
+        url = (f"/{name}/" if name not in ("index", "") else "/") if not slug and "/" not in name \
+            else url_for_name(name, slug)
     topic = get("topic")
-    template = str(get("template") or ("article.html" if topic else "page.html"))
+    template = get("template")
+    template = str(template) if template else ("article.html" if topic else "page.html")
     kind = "article" if template == "article.html" else ("home" if url == "/" else "page")
     reviewed = get("last_reviewed")
     # Pages without their own dates (data summaries) fall back to site.yaml's page defaults.
     next_review = get("next_review")
+    author = get("author")
+    reviewer = get("reviewer")
+    title = get("title", "")
+    description = get("description", "")
+    nav_order = get("nav_order", 1000)
     return Page(
-        kind=kind, rel=src.rel, url=url, output=output_for_url(url),
-        title=str(get("title", "")), template=template,
-        description=str(get("description", "")), topic=str(topic) if topic else None,
-        nav_order=int(get("nav_order", 1000)),
-        last_reviewed=as_date(reviewed) if reviewed else defaults.last_reviewed,
-        next_review=as_date(next_review) if next_review else (None if reviewed else defaults.next_review),
-        author=_person(get("author"), defaults.author),
-        reviewer=_person(get("reviewer"), defaults.reviewer),
-        meta=meta, source=src, late=template in LATE_TEMPLATES,
+        kind, src.rel, url,
+        url[1:] + "index.html" if url[:1] == "/" and url[1:2] != "/" and url[-1:] == "/" else output_for_url(url),
+        title if type(title) is str else str(title), template,
+        description if type(description) is str else str(description), str(topic) if topic else None,
+        nav_order if type(nav_order) is int else int(nav_order),
+        (reviewed if type(reviewed) is dt.date else as_date(reviewed)) if reviewed else defaults.last_reviewed,
+        (next_review if type(next_review) is dt.date else as_date(next_review)) if next_review
+        else (None if reviewed else defaults.next_review),
+        defaults.author if author is None else _person(author, defaults.author),
+        defaults.reviewer if reviewer is None else _person(reviewer, defaults.reviewer),
+        meta, src, None, [], template in LATE_TEMPLATES,
     )
 
 
@@ -126,16 +143,19 @@ class Trail:
         self.above: dict[str, list[Crumb]] = {}    # folder -> its crumbs
 
     def of(self, page: Page) -> list[Crumb]:
-        if page.url == "/":
+        url = page.url
+        if url == "/":
             return []
-        parts = [p for p in page.url.strip("/").split("/") if p]
+        if url.count("/") == 2 and url[0] == "/" and url[-1] == "/":   # most pages: /name/
+            return [self.home, Crumb(page.title, url)]
+        parts = [p for p in url.strip("/").split("/") if p]
         folder = "/".join(parts[:-1])
         above = self.above.get(folder)
         if above is None:
             urls = ("/" + "/".join(parts[:depth]) + "/" for depth in range(1, len(parts)))
             above = self.above[folder] = [self.home] + [Crumb(self.by_url[u].title, u) for u in urls
                                                          if u in self.by_url]
-        return above + [Crumb(page.title, page.url)]
+        return above + [Crumb(page.title, url)]
 
 
 def build_site(sources: Sources, config: SiteConfig, data: DataStore) -> Site:

@@ -12,19 +12,31 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
-from yaml.constructor import ConstructorError, SafeConstructor
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .diagnostics import ContentError, Diagnostic
 
-try:  # libyaml is several times faster; fall back silently where it is absent
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on the wheel
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+if TYPE_CHECKING:  # pragma: no cover
+    import yaml
+    from yaml.constructor import ConstructorError, SafeConstructor
+else:
+    # PyYAML loads with the first document parsed (_load_yaml): a cached build whose
+    # data files and front matter did not change parses none and never needs it.
+    yaml = ConstructorError = SafeConstructor = _Loader = None
+
+
+def _load_yaml() -> None:
+    global yaml, ConstructorError, SafeConstructor, _Loader
+    import yaml as module
+    from yaml.constructor import ConstructorError, SafeConstructor  # noqa: F811
+    try:  # libyaml is several times faster; fall back silently where it is absent
+        from yaml import CSafeLoader as _Loader
+    except ImportError:  # pragma: no cover - depends on the wheel
+        from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    yaml = module
 
 #: Upper bound on nodes visited while expanding one document.  Aliases share
 #: nodes, so a "billion laughs" file is small on disk but huge when expanded;
@@ -238,6 +250,28 @@ def _check_depth(text: str, rel: str, line_offset: int) -> None:
             depth -= 1
 
 
+#: see known_documents
+_known: Callable[[str, str], YamlDoc | None] | None = None
+
+
+@contextmanager
+def known_documents(lookup: Callable[[str, str], YamlDoc | None]) -> Iterator[None]:
+    """While active, :func:`parse_yaml` first asks ``lookup(rel, digest)`` for a document
+    parsed before from the same text at the same line offset (equal digests, equal
+    documents), and returns it instead of parsing again: an article whose body changed
+    keeps its front matter, which the source cache already holds."""
+    global _known
+    before, _known = _known, lookup
+    try:
+        yield
+    finally:
+        _known = before
+
+
+def _digest(text: str, line_offset: int) -> str:
+    return hashlib.blake2b(f"{line_offset}\n{text}".encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 def parse_yaml(text: str, rel: str, *, line_offset: int = 0, allow_empty: bool = False) -> YamlDoc:
     """Parse *text*; raise :class:`ContentError` listing every problem found."""
     if not text.strip():
@@ -245,6 +279,12 @@ def parse_yaml(text: str, rel: str, *, line_offset: int = 0, allow_empty: bool =
             return YamlDoc(rel, {})
         raise ContentError(Diagnostic(rel, 1 + line_offset, 1, "error", "file is empty", "",
                                       "add the expected fields, or delete the file"))
+    if _known is not None:
+        known = _known(rel, _digest(text, line_offset))
+        if known is not None:
+            return known
+    if yaml is None:
+        _load_yaml()
     try:
         _check_depth(text, rel, line_offset)
         nodes = list(yaml.compose_all(text, Loader=_Loader))
@@ -274,8 +314,7 @@ def parse_yaml(text: str, rel: str, *, line_offset: int = 0, allow_empty: bool =
     builder.doc.data = builder.build(nodes[0], ())
     if builder.problems:
         raise ContentError(builder.problems)
-    builder.doc.digest = hashlib.blake2b(f"{line_offset}\n{text}".encode("utf-8", "surrogatepass"),
-                                         digest_size=16).hexdigest()
+    builder.doc.digest = _digest(text, line_offset)
     return builder.doc
 
 

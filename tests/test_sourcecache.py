@@ -17,7 +17,7 @@ from typing import Any, Callable
 import pytest
 
 from conftest import make_project
-from engine import cache as cachemod, sourcecache
+from engine import cache as cachemod, sourcecache, yamlsource
 from engine.datastore import DataStore
 from engine.diagnostics import ContentError, Report
 from engine.project import Project
@@ -404,17 +404,21 @@ def test_listing_answers_as_scan_files(tmp_path: Path) -> None:
     assert listing.stat(root / "elsewhere" / "site.yaml") == (False, None)
 
 
-def test_a_body_edit_needs_no_schema_check(site: Path, trust_stats: None,
+def test_a_body_edit_needs_no_yaml_or_schema(site: Path, trust_stats: None,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    """Front matter byte-identical to the cached one keeps its cached schema result
-    (jsonschema is not even imported for a body edit)."""
+    """Front matter byte-identical to the cached one is taken from the cache with its
+    schema result: neither PyYAML nor jsonschema is even imported for a body edit."""
     cached(site)
     edit(site / "content" / "calf-cramps.md", "- A point.", "- A point, longer now.")
     expected = cold(site)
 
     def no_schemas(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("schemas loaded for a body edit")
+
+    def no_yaml(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("front matter parsed again for a body edit")
     monkeypatch.setattr(sourcecache, "load_schemas", no_schemas)
+    monkeypatch.setattr(yamlsource, "_Builder", no_yaml)
     stats = LoadStats()
     assert cached(site, stats=stats, listing=True) == expected
     assert (stats.reparsed, stats.rechecked) == (1, 1)
