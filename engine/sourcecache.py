@@ -323,6 +323,31 @@ class _Run(FileLoader):
         self.data_rows[rel] = DataRow(self.recorded(key), digest(raw), doc)
         return doc
 
+    def load_pages(self, project: Project, files: list[tuple[str, os.stat_result]], pages: list[SourcePage],
+                   report: Report) -> None:
+        """The files whose stat is the recorded one, in one tight loop (10,000 on a large site,
+        every build); the others through :meth:`page`."""
+        if os.sep != "/" or self.old_objects:
+            return super().load_pages(project, files, pages, report)
+        root, root_len = self.root, self.root_len
+        rows, new_rows, objects = self.old.pages, self.pages, self.objects
+        append = pages.append
+        trusted = 0
+        for path, st in files:
+            rel = path[root_len:] if path.startswith(root) else None
+            row = rows.get(rel) if rel is not None else None
+            if row is not None and row.stat == (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns):
+                trusted += 1
+                new_rows[rel] = row   # type: ignore[index]
+                src = objects[rel] = StoredSourcePage(   # type: ignore[index]
+                    rel, row.name, PackedYamlDoc(rel, row.meta, row.meta_digest, row.positions),
+                    row.body_line, row.digest, path)
+                append(src)
+            else:
+                super().load_pages(project, [(path, st)], pages, report)
+        self.stats.files += trusted
+        self.stats.reused += trusted
+
     def page(self, project: Project, path: str, st: os.stat_result) -> SourcePage:
         # runs for every page on every build: the trusted case is kept short
         self.stats.files += 1

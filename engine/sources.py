@@ -201,6 +201,17 @@ class FileLoader:
         """The stat of *path* if it is a regular file, else None."""
         return _regular_file_stat(str(path))
 
+    def load_pages(self, project: Project, files: list[tuple[str, os.stat_result]], pages: list[SourcePage],
+                   report: Report) -> None:
+        """:meth:`page` for each of *files*, in order, into *pages*; what cannot be read into *report*."""
+        for name, st in files:
+            try:
+                pages.append(self.page(project, name, st))
+            except ContentError as exc:
+                report.extend(exc.diagnostics)
+            except OSError as exc:
+                report.error(project.rel(Path(name)), 0, 0, f"cannot read file: {exc.strerror}")
+
     def schema_errors(self, sources: Sources) -> list[Diagnostic]:
         """Schema errors of the files that could be read (when others could not)."""
         from .validate import check_schemas  # late import: validate imports this module
@@ -230,13 +241,7 @@ def load_sources(project: Project, loader: FileLoader | None = None) -> Sources:
             report.extend(exc.diagnostics)
         except OSError as exc:
             report.error(project.rel(path), 0, 0, f"cannot read file: {exc.strerror}")
-    for name, st in loader.files(project.content_dir, (".md", ".markdown")):
-        try:
-            sources.pages.append(loader.page(project, name, st))
-        except ContentError as exc:
-            report.extend(exc.diagnostics)
-        except OSError as exc:
-            report.error(project.rel(Path(name)), 0, 0, f"cannot read file: {exc.strerror}")
+    loader.load_pages(project, loader.files(project.content_dir, (".md", ".markdown")), sources.pages, report)
     if not project.content_dir.is_dir():
         report.items.append(Diagnostic(project.rel(project.content_dir), 0, 0, "error",
                                        "the content/ folder is missing", "",
