@@ -7,13 +7,11 @@ are printed as ``path:line:col: error: message`` and never as a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-import traceback
 from pathlib import Path
 
 from . import __version__
-import importlib
-
 from .commands import build, check, clean, new
 from .console import Console
 from .diagnostics import ContentError, UsageError
@@ -74,6 +72,7 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
     except Exception as exc:  # a bug in the tool, not in the content
         console.error(f"internal error: {type(exc).__name__}: {exc}")
         if console.verbosity >= 2:
+            import traceback
             traceback.print_exc()
         else:
             console.error("run again with --verbose for details, and please report it")

@@ -165,25 +165,28 @@ class Resolver:
 
         Everything else structure.py reads (site.yaml, the tool's code) is part of
         the whole cache's key, so equal inputs mean an equal :func:`page_meta_fp`,
-        which then need not be computed again: hashing a short string is far
-        cheaper than the ``repr`` of every field and of the front matter.
+        which then need not be computed again: comparing a short string is far
+        cheaper than the ``repr`` of every field and of the front matter.  The
+        string is the file's path and digest (its name is made from the path)
+        and a hash of the crumbs above the page, not hashed again: this runs for
+        every page on every build.
         """
         fp = self.inputs.get(id(page))
         if fp is None:
             src = page.source
-            if src is None:
-                fp = ""
-            else:
-                # the last crumb is the page itself: made from its file too.  The crumbs above
-                # a page are shared by its folder (structure.Trail): written out once per folder.
-                above = page.breadcrumbs[:-1]
-                key = tuple(map(id, above))
-                trail = self.trails.get(key)
-                if trail is None:
-                    trail = self.trails[key] = (repr([(c.title, c.url) for c in above]), above)
-                fp = h(f"{src.rel}\0{src.name}\0{src.digest}\0{trail[0]}")
-            self.inputs[id(page)] = fp
+            fp = self.inputs[id(page)] = "" if src is None else \
+                f"{src.rel}\0{src.digest}\0{self._trail(page.breadcrumbs)}"
         return fp
+
+    def _trail(self, crumbs: list[Any]) -> str:
+        """Hash of the crumbs above a page (the last crumb is the page itself: made from its
+        file too).  They are shared by a folder's pages (structure.Trail): hashed once per folder."""
+        above = crumbs[:-1]
+        key = tuple(map(id, above))
+        trail = self.trails.get(key)
+        if trail is None:   # keeps the crumbs too, so that their ids stay theirs
+            trail = self.trails[key] = (h(repr([(c.title, c.url) for c in above])), above)
+        return trail[0]
 
     def meta_fp(self, page: Page) -> str:
         fp = self.meta.get(id(page))
@@ -196,6 +199,25 @@ class Resolver:
                 fp = page_meta_fp(page)
             self.meta[id(page)] = fp
         return fp
+
+    def meta_fps(self, pages: list[Page]) -> list[str]:
+        """:meth:`meta_fp` of each page: what the "site" dependency is made of, computed on
+        every build for every page, so in one loop over local names."""
+        meta, inputs, known, trail = self.meta, self.inputs, self.known, self._trail
+        out = []
+        for page in pages:
+            key = id(page)
+            fp = meta.get(key)
+            if fp is None:
+                src = page.source
+                before = known.get(page.output)
+                if src is None or before is None or key in inputs:
+                    fp = self.meta_fp(page)
+                else:
+                    now = inputs[key] = f"{src.rel}\0{src.digest}\0{trail(page.breadcrumbs)}"
+                    fp = meta[key] = before.meta if before.inputs == now else page_meta_fp(page)
+            out.append(fp)
+        return out
 
     def self_fp(self, page: Page) -> str:
         return h(self.meta_fp(page) + "|" + (page.source.digest if page.source else ""))
@@ -240,7 +262,7 @@ class Resolver:
         if kind == "exists":
             return "yes" if self.site.by_url(key) is not None else self.MISSING
         if kind == "site":
-            return fingerprint([self.meta_fp(p) for p in self.site.pages])
+            return fingerprint(self.meta_fps(self.site.pages))
         if kind == "listing":
             assert self.first_pass is not None
             if self._shown_index is None:

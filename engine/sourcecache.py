@@ -436,7 +436,7 @@ class _Run(FileLoader):
         templates = self.check_templates()
         ctx = page_context(sources, store, templates)
         self.ctx_fp = ctx.fingerprint()
-        checks = [self.check_page(src, ctx) for src in sources.pages]
+        checks = self.check_pages(sources.pages, ctx)
         self.cited = self.count_citations()
         self.changed = self.changed or (
             len(self.pages) != len(self.old.pages) or len(self.data_rows) != len(self.old.data)
@@ -460,6 +460,21 @@ class _Run(FileLoader):
         else:   # a file that could not be read: check again next time
             self.templates = (_never() if found.problems else found.key, analyse_templates(found, templates_dir))
         return self.templates[1]
+
+    def check_pages(self, pages: list[SourcePage], ctx: PageContext) -> list[PageCheck]:
+        """:meth:`check_page` of each page; while the schemas and the context are unchanged, the
+        pages not parsed in this run take their cached results in one tight loop."""
+        if self.schema_fp != self.old.schema_fp or self.ctx_fp != self.old.ctx_fp:
+            return [self.check_page(src, ctx) for src in pages]
+        rows, fresh, make = self.pages, self.fresh, tuple.__new__
+        checks = []
+        for src in pages:
+            row = rows[src.rel]
+            if row.schema is None or row.problems is None or src.rel in fresh:
+                checks.append(self.check_page(src, ctx))
+            else:
+                checks.append(make(PageCheck, (row.schema, row.problems, row.claim)))
+        return checks
 
     def check_page(self, src: SourcePage, ctx: PageContext) -> PageCheck:
         """The page's checks: cached ones while the page, the schemas and *ctx* are unchanged."""
