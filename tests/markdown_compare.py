@@ -7,7 +7,7 @@ from pathlib import Path
 import markdown
 from markdown import Extension
 
-from engine.markdown.renderer import EXTENSION_CONFIG, PAGE_EXTENSIONS
+from engine.markdown.renderer import page_extensions
 from engine.markdown.typography import TypographyExtension
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,8 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def converter(*extra: Extension) -> markdown.Markdown:
     """The site's page extensions (without the page hooks), plus *extra*."""
-    return markdown.Markdown(extensions=[*PAGE_EXTENSIONS, TypographyExtension(), *extra],
-                             extension_configs=EXTENSION_CONFIG)
+    return markdown.Markdown(extensions=[*page_extensions(), TypographyExtension(), *extra])
 
 
 class Pair:

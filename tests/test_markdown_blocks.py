@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from markdown.blockprocessors import HashHeaderProcessor
 
 from engine.markdown.blocks import TRIGGERS, TriggeredBlockExtension, trigger_block_tests
-from engine.markdown.renderer import PAGE_EXTENSIONS, MarkdownRenderer
+from engine.markdown.renderer import MarkdownRenderer, page_extensions
 from markdown_compare import ROOT, Pair, site_bodies
 
 both = Pair(TriggeredBlockExtension())
@@ -53,7 +53,7 @@ def test_random_blocks_convert_as_with_the_stock_processors(text: str) -> None:
 
 def test_every_pinned_processor_is_wrapped() -> None:
     """A Markdown upgrade that changes a processor silently loses the speed-up: say so here."""
-    md = markdown.Markdown(extensions=[*PAGE_EXTENSIONS])
+    md = markdown.Markdown(extensions=page_extensions())
     assert sorted(trigger_block_tests(md)) == sorted(TRIGGERS)
     assert trigger_block_tests(md) == [], "wrapping twice would test twice"
 

@@ -117,3 +117,14 @@ def test_attr_list_still_applies_where_braces_are_typed(site: Path) -> None:
     assert '<p class="lead">A lead paragraph.</p>' in html
     assert 'id="own-id"' in html
     assert "{:" not in html
+
+
+def test_setting_up_markdown_does_not_search_the_installed_packages() -> None:
+    """Extensions are passed as objects: named ones make Markdown scan every package's entry points."""
+    import subprocess
+    import sys
+    code = ("from engine.markdown.renderer import MarkdownRenderer; MarkdownRenderer(); import sys; "
+            "print('importlib.metadata' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent, check=True)
+    assert done.stdout.strip() == "False"
