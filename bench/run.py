@@ -21,7 +21,9 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -33,6 +35,8 @@ COMPARE_VENV = HERE / ".venv-compare"
 COMPARE_PACKAGES = ["hugo", "pelican", "mkdocs"]
 ELEVENTY_DIR = HERE / ".eleventy"
 ELEVENTY_VERSION = "3.1.2"
+OURS = "cramp-guide"
+FLOOR = "floor.py (40 lines, all cores)"
 
 
 def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
@@ -57,11 +61,48 @@ def median(cmd: list[str], repeat: int, before=None, cwd: Path | None = None) ->
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
 
 
+@dataclass
+class Job:
+    """One generator's full build of the corpus: *before* runs untimed (clears its output)."""
+    name: str
+    cmd: list[str]
+    before: Callable[[], None] | None = None
+    cwd: Path | None = None
+
+
+def round_robin(jobs: list[Job], repeat: int) -> dict[str, tuple[float, int]]:
+    """Median seconds and peak MiB of each job, the jobs taking turns in every round, so
+    that a machine growing busier or quieter during the run skews every tool alike."""
+    runs: dict[str, list[tuple[float, int]]] = {job.name: [] for job in jobs}
+    failed: set[str] = set()
+    for _ in range(repeat):
+        for job in jobs:
+            if job.name in failed:
+                continue
+            if job.before:
+                job.before()
+            try:
+                runs[job.name].append(timed(job.cmd, job.cwd))
+            except RuntimeError as exc:
+                print(f"  {job.name}: failed: {str(exc)[:300]}")
+                failed.add(job.name)
+    return {name: (statistics.median(r[0] for r in found), max(r[1] for r in found))
+            for name, found in runs.items() if found and name not in failed}
+
+
+def cold_job(site: Path) -> Job:
+    """This tool from nothing: no cache and no previous output, like the others' runs."""
+    def clear() -> None:
+        shutil.rmtree(site / ".cache", ignore_errors=True)
+        shutil.rmtree(site / "output", ignore_errors=True)
+    return Job(OURS, [PY, str(ROOT / "build.py"), "--root", str(site), "-q", "build", "--no-cache"], clear)
+
+
 def bench_tool(site: Path, repeat: int) -> dict[str, tuple[float, int]]:
+    """The builds a writer repeats all day, each after the kind of edit it is named after."""
     build = [PY, str(ROOT / "build.py"), "--root", str(site), "-q", "build"]
     results: dict[str, tuple[float, int]] = {}
     shutil.rmtree(site / ".cache", ignore_errors=True)
-    results["cold build (--no-cache)"] = median(build + ["--no-cache"], repeat)
     timed(build)                                    # fill the cache
     time.sleep(2.1)                                 # let the racy-stat window pass
     timed(build)
@@ -128,13 +169,13 @@ def prepare_others(site: Path, work: Path) -> dict[str, Path]:
     return {"docs": docs}
 
 
-def bench_floor(site: Path, work: Path, repeat: int) -> tuple[float, int]:
+def floor_job(site: Path, work: Path) -> Job:
     out = work / "floor-out"
-    return median([PY, str(HERE / "floor.py"), str(work / "docs"), str(site / "data" / "nutrients.yaml"),
-                   str(out), str(os.cpu_count() or 2)], repeat, lambda: shutil.rmtree(out, ignore_errors=True))
+    return Job(FLOOR, [PY, str(HERE / "floor.py"), str(work / "docs"), str(site / "data" / "nutrients.yaml"),
+                       str(out), str(os.cpu_count() or 2)], lambda: shutil.rmtree(out, ignore_errors=True))
 
 
-def bench_hugo(py: Path, site: Path, work: Path, repeat: int) -> tuple[float, int] | None:
+def hugo_job(py: Path, site: Path, work: Path) -> Job | None:
     hugo = py.parent / "hugo"
     if not hugo.exists():
         return None
@@ -151,27 +192,31 @@ def bench_hugo(py: Path, site: Path, work: Path, repeat: int) -> tuple[float, in
             "</ul></body></html>\n")
         (proj / "layouts" / "_default" / "list.html").write_text("<html></html>\n")
         shutil.copytree(work / "docs", proj / "content" / "posts")
-    return median([str(hugo), "--quiet", "-s", str(proj), "-d", str(proj / "public")], repeat,
-                  lambda: shutil.rmtree(proj / "public", ignore_errors=True))
+    return Job("Hugo", [str(hugo), "--quiet", "-s", str(proj), "-d", str(proj / "public")],
+               lambda: shutil.rmtree(proj / "public", ignore_errors=True))
 
 
-def bench_pelican(py: Path, work: Path, repeat: int) -> tuple[float, int] | None:
+def pelican_job(py: Path, work: Path) -> Job | None:
     if not installed(py, "pelican"):
         return None
     conf = work / "pelicanconf.py"
+    # DEFAULT_DATE: the articles have no 'date', and Pelican skips (parses, then does not
+    # write) articles without one; 'fs' dates them by file time so that all 1,000 are written.
     conf.write_text("SITENAME='bench'\nTIMEZONE='UTC'\nDEFAULT_LANG='en'\nLOAD_CONTENT_CACHE=False\n"
+                    "DEFAULT_DATE='fs'\n"
                     "FEED_ALL_ATOM=None\nCATEGORY_FEED_ATOM=None\nAUTHOR_FEED_ATOM=None\n")
     out = work / "pelican-out"
-    return median([str(py.parent / "pelican"), str(work / "docs"), "-o", str(out), "-s", str(conf), "-q"],
-                  repeat, lambda: shutil.rmtree(out, ignore_errors=True))
+    return Job("Pelican", [str(py.parent / "pelican"), str(work / "docs"), "-o", str(out), "-s", str(conf), "-q"],
+               lambda: shutil.rmtree(out, ignore_errors=True))
 
 
-def bench_mkdocs(py: Path, work: Path, repeat: int) -> tuple[float, int] | None:
+def mkdocs_job(py: Path, work: Path) -> Job | None:
     if not installed(py, "mkdocs"):
         return None
     (work / "mkdocs.yml").write_text("site_name: bench\ndocs_dir: docs\nsite_dir: mkdocs-out\n"
                                      "markdown_extensions: [tables, toc]\n")
-    return median([str(py.parent / "mkdocs"), "build", "-q", "-f", str(work / "mkdocs.yml")], repeat)
+    return Job("MkDocs", [str(py.parent / "mkdocs"), "build", "-q", "-f", str(work / "mkdocs.yml")],
+               lambda: shutil.rmtree(work / "mkdocs-out", ignore_errors=True))
 
 
 def eleventy_bin() -> Path | None:
@@ -190,7 +235,7 @@ def eleventy_bin() -> Path | None:
     return binary if binary.exists() else None
 
 
-def bench_eleventy(site: Path, work: Path, repeat: int) -> tuple[float, int] | None:
+def eleventy_job(site: Path, work: Path) -> Job | None:
     """The same articles and nutrient data, through a Nunjucks layout like the floor script's."""
     binary = eleventy_bin()
     if binary is None:
@@ -213,53 +258,80 @@ def bench_eleventy(site: Path, work: Path, repeat: int) -> tuple[float, int] | N
         (proj / ".complete").write_text("ok\n")
     out = proj / "out"
     # relative folders: given absolute ones, Eleventy 3.1 wrote nothing
-    return median(["node", str(binary), "--input=src", "--output=out", "--quiet"], repeat,
-                  lambda: shutil.rmtree(out, ignore_errors=True), cwd=proj)
+    return Job("Eleventy", ["node", str(binary), "--input=src", "--output=out", "--quiet"],
+               lambda: shutil.rmtree(out, ignore_errors=True), cwd=proj)
+
+
+def other_jobs(py: Path, site: Path, work: Path) -> list[Job]:
+    jobs = [floor_job(site, work)]
+    for name, make in (("Hugo", lambda: hugo_job(py, site, work)), ("Pelican", lambda: pelican_job(py, work)),
+                       ("MkDocs", lambda: mkdocs_job(py, work)), ("Eleventy", lambda: eleventy_job(site, work))):
+        job = make()
+        if job is None:
+            how = ("npm install into bench/.eleventy" if name == "Eleventy"
+                   else f"pip install {name.lower()} into bench/.venv-compare")
+            print(f"  {name}: not installed ({how} failed)")
+        else:
+            jobs.append(job)
+    return jobs
+
+
+def print_table(cold: dict[int, dict[str, tuple[float, int]]]) -> None:
+    """The issue's table: full builds per tool and size, with ratios from the same rounds."""
+    sizes = sorted(cold)
+    names = [OURS] + sorted({n for found in cold.values() for n in found} - {OURS},
+                            key=lambda n: (n != FLOOR, n))
+    print("\n== Full builds, side by side (seconds, median; ratio = theirs / ours, so >1 means we are faster;"
+          " for the floor: ours / floor)")
+    print("  " + f"{'tool':34s}" + "".join(f"{f'{size:,} pages':>30s}" for size in sizes))
+    for name in names:
+        cells = []
+        for size in sizes:
+            found, ours = cold[size].get(name), cold[size].get(OURS)
+            if found is None:
+                cells.append(f"{'-':>30s}")
+                continue
+            ratio = ""
+            if ours is not None and name == FLOOR:
+                ratio = f"ours/floor {ours[0] / found[0]:.2f}x"
+            elif ours is not None and name != OURS:
+                ratio = f"{found[0] / ours[0]:.2f}x ours"
+            cells.append(f"{found[0]:8.2f} s {found[1]:5d} MiB {ratio:>11s}")
+        print(f"  {name:34s}" + "".join(f"{c:>30s}" for c in cells))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated corpus sizes")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--big-repeat", type=int, default=1, help="runs per figure above 2,000 pages")
     parser.add_argument("--compare", action="store_true", help="also time the floor script and other generators")
     args = parser.parse_args(argv)
     py = compare_python() if args.compare else None
     # The engine's bytecode, as pip writes it for installed packages: with PYTHONDONTWRITEBYTECODE
     # set, every build would otherwise compile the engine from source (~80 ms of each figure).
     subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "engine")], check=True)
+    cold: dict[int, dict[str, tuple[float, int]]] = {}
     for size in [int(s) for s in args.sizes.split(",") if s]:
-        repeat = args.repeat if size <= 2000 else 1
+        repeat = args.repeat if size <= 2000 else args.big_repeat
         site = make_corpus(size)
         print(f"\n== {size:,} articles ({site.relative_to(ROOT)}), median of {repeat}, "
               f"{os.cpu_count()} cores")
-        ours = bench_tool(site, repeat)
+        jobs = [cold_job(site)]
+        if args.compare:
+            assert py is not None
+            work = HERE / "corpus" / f"others-{size}"
+            prepare_others(site, work)
+            jobs += other_jobs(py, site, work)
+        cold[size] = round_robin(jobs, repeat)
+        ours = {"cold build (--no-cache)": cold[size][OURS], **bench_tool(site, repeat)}
         for name, (secs, rss) in ours.items():
-            print(f"  cramp-guide  {name:24s} {secs:8.2f} s   peak {rss:6d} MiB")
-        if not args.compare:
-            continue
-        work = HERE / "corpus" / f"others-{size}"
-        prepare_others(site, work)
-        others = {"floor.py (40 lines, all cores)": bench_floor(site, work, repeat)}
-        for name, fn in (("Hugo", lambda: bench_hugo(py, site, work, repeat)),
-                         ("Pelican", lambda: bench_pelican(py, work, repeat)),
-                         ("MkDocs", lambda: bench_mkdocs(py, work, repeat)),
-                         ("Eleventy", lambda: bench_eleventy(site, work, repeat))):
-            try:
-                found = fn()
-            except RuntimeError as exc:
-                print(f"  {name}: failed: {str(exc)[:300]}")
-                continue
-            if found is None:
-                how = ("npm install into bench/.eleventy" if name == "Eleventy"
-                       else f"pip install {name.lower()} into bench/.venv-compare")
-                print(f"  {name}: not installed ({how} failed)")
-                continue
-            others[name] = found
-        cold = ours["cold build (--no-cache)"][0]
-        noop = ours["no-op rebuild"][0]
-        for name, (secs, rss) in others.items():
-            print(f"  {name:32s} full build {secs:8.2f} s   peak {rss:6d} MiB   "
-                  f"ours/theirs: cold {cold / secs:5.2f}x, no-op {noop / secs:6.3f}x")
+            print(f"  {OURS}  {name:24s} {secs:8.2f} s   peak {rss:6d} MiB")
+        for name, (secs, rss) in cold[size].items():
+            if name != OURS:
+                print(f"  {name:34s} full build {secs:8.2f} s   peak {rss:6d} MiB")
+    if args.compare:
+        print_table(cold)
     return 0
 
 
