@@ -143,9 +143,11 @@ class Resolver:
 
     MISSING = "missing"
 
-    def __init__(self, project: Project, loaded: Loaded, known: dict[str, PageEntry] | None = None):
+    def __init__(self, project: Project, loaded: Loaded, known: dict[str, PageEntry] | None = None,
+                 assets: dict[str, str] | None = None):
         self.project = project
         self.loaded = loaded
+        self.assets = assets or {}   # static file -> its name in output/static (hashed)
         self.site = loaded.site
         self.store = loaded.store
         self.known = known or {}     # the previous build's entries, by output path
@@ -259,6 +261,8 @@ class Resolver:
             if key == "*":
                 return fingerprint([(stem, fingerprint(doc.data)) for stem, doc in files.items()])
             return fingerprint(files[key].data) if key in files else self.MISSING
+        if kind in ("asset", "asset-exact"):
+            return self.assets.get(key, key)   # the name itself: a patch swaps old for new
         if kind == "exists":
             return "yes" if self.site.by_url(key) is not None else self.MISSING
         if kind == "site":
@@ -281,9 +285,10 @@ class Resolver:
 
 
 def global_fp(loaded: Loaded, renderer: SiteRenderer) -> str:
-    """Inputs every page may depend on: settings, publishing options and the asset
-    names (a stylesheet edit changes its hashed name, which every page links to)."""
-    return fingerprint((repr(loaded.config), sorted(renderer.assets.items()), publish.cache_key()))
+    """Inputs every page may depend on: settings and publishing options.  Asset names
+    are per-page dependencies (``asset``), so that a stylesheet edit, which renames the
+    hashed file every page links to, patches the pages instead of rendering them all."""
+    return fingerprint((repr(loaded.config), publish.cache_key()))
 
 
 def templates_fp(project: Project) -> str:
@@ -322,6 +327,7 @@ class DepRecorder:
     def __init__(self, previous: DepTable, resolver: Resolver):
         self.resolver = resolver
         self.keys = list(previous.keys)
+        self.before = previous.values    # the values the cached pages were made with
         self.index = previous.index()
         # listings have their final value only once the first pass is done (see late())
         self.changed, self.values = previous.changed(resolver.value, _not_listing)
@@ -341,6 +347,14 @@ class DepRecorder:
 
     def is_clean(self, deps: bytes) -> bool:
         return not self.changed or self.changed.isdisjoint(unpack_ids(deps))
+
+    def renamed_assets(self, deps: bytes) -> list[tuple[str, str]] | None:
+        """(old name, new name) of each asset a page links to that was renamed, when
+        nothing else it depends on changed; None otherwise."""
+        hit = self.changed.intersection(unpack_ids(deps))
+        if not hit or any(self.keys[i][0] != "asset" for i in hit):
+            return None
+        return [(self.before[i], self.values[i]) for i in sorted(hit)]
 
     def record(self, deps: Iterable[Dep], page: Page | None) -> bytes:
         """*deps* as packed numbers, adding new keys with their current value.
@@ -454,7 +468,7 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
     CachedResult = _cached_result_class()  # noqa: N806 - a class
     site = loaded.site
     old = cache.pages if cache is not None else {}
-    resolver = Resolver(project, loaded, old)
+    resolver = Resolver(project, loaded, old, renderer.assets)
     recorder = DepRecorder(cache.deps if cache is not None else DepTable(), resolver)
     entries: dict[str, PageEntry] = {}
     problems: list[Diagnostic] = []
@@ -474,9 +488,33 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
                     and trusted(page.output, entry.stat) and writer.keep(page.output)):
                 by_output[page.output] = CachedResult(page, out, entry, recorder.keys)
                 entries[page.output] = entry
-            else:
+            elif entry is None or not patched(page, entry):
                 dirty.append(page)
         return dirty
+
+    def patched(page: Page, entry: PageEntry) -> bool:
+        """A page whose only changed dependencies are renamed assets (a stylesheet edit
+        renames the hashed file): the previous HTML with the URLs swapped is what
+        rendering would give (render.PageContext.asset checks that each URL is in
+        the page as handed out), for a fraction of the cost."""
+        if not writer.in_place:
+            return False
+        swaps = recorder.renamed_assets(entry.deps)
+        if (swaps is None or not resolver.self_clean(page, entry)
+                or not trusted(page.output, entry.stat)):
+            return False
+        rel = page.output
+        try:
+            html = (out / rel).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return False
+        for before, now in swaps:
+            html = html.replace(site.config.url("/static/" + before), site.config.url("/static/" + now))
+        writer.put(rel, html.encode("utf-8"))
+        entries[rel] = PageEntry(entry.self_fp, entry.deps, entry.shown, entry.cited, h(html), None,
+                                 entry.inputs, entry.meta)
+        by_output[rel] = CachedResult(page, out, entries[rel], recorder.keys)
+        return True
 
     def take(page: Page, result: PageResult | None, found: list[Diagnostic]) -> None:
         if progress:

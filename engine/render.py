@@ -51,6 +51,8 @@ class LazyPageResult(PageResult):
 
 
 SITE_PAGES: Dep = ("site", "pages")
+#: dependency kinds of ``asset(path)``; their value is the file's current (hashed) name
+ASSET, ASSET_EXACT = "asset", "asset-exact"
 
 
 class TrackedPages:
@@ -154,12 +156,32 @@ class PageContext:
         self.deps: set[Dep] = set()
         self.shown: set[tuple[str, str]] = set()
         self.problems: list[Diagnostic] = []
+        self.asset_urls: dict[str, tuple[str, int]] = {}   # path in static/ -> (URL given, times asked)
         if page.source is not None:
             self.deps.add(("file", page.rel))
 
     # -- hooks used by the Markdown extensions ---------------------------
     def url(self, path: str) -> str:
         return self.site.config.url(path)
+
+    def asset(self, path: str) -> str:
+        """URL of a file from static/ (content-hashed name), recorded as an ``asset`` dependency:
+        when only that name changes (a stylesheet edit), the build swaps the URL in the page
+        instead of rendering it again (pipeline.Patcher)."""
+        path = path.lstrip("/")
+        url = self.renderer.asset(path)
+        self.deps.add((ASSET, path))
+        seen = self.asset_urls.get(path)
+        self.asset_urls[path] = (url, seen[1] + 1 if seen else 1)
+        return url
+
+    def _check_asset_urls(self, html: str) -> None:
+        """A page can have its asset URLs swapped only if each URL handed out is in it as given,
+        as many times as it was asked for; otherwise (a filter changed it, say) record that the
+        page needs rendering when the name changes."""
+        for path, (url, asked) in self.asset_urls.items():
+            if html.count(url) != asked:
+                self.deps.add((ASSET_EXACT, path))
 
     def cite(self, ids: Iterable[str] | str | None) -> Markup:
         if not ids:
@@ -271,7 +293,7 @@ class PageContext:
             "articles": TrackedPages(self.renderer.articles, self.deps),
             "data": TrackedData(self.renderer.plain_data, self.deps),
             "url": self.url,
-            "asset": self.renderer.asset,
+            "asset": self.asset,
             "cite": self.cite,
             "citations": self.citations,
             "records": self.records,
@@ -379,6 +401,7 @@ class SiteRenderer:
             html += "\n"
         if self.finish is not None:
             html = self.finish(html)
+        ctx._check_asset_urls(html)
         return PageResult(page, html, ctx.deps, ctx.shown, list(ctx.citations.entries)), []
 
     def render(self, pages: list[Page] | None = None) -> list[PageResult]:

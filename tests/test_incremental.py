@@ -174,6 +174,11 @@ class Site:
         path = self.root / "templates" / name
         self.write(path, path.read_text(encoding="utf-8") + f"<!-- edit {self.tick()} -->\n")
 
+    def edit_stylesheet(self) -> None:
+        """A CSS edit: its hashed name, linked from every page, changes."""
+        path = self.root / "static" / "css" / "site.css"
+        self.write(path, path.read_text(encoding="utf-8") + f"\n/* edit {self.tick()} */\n")
+
     def _pick(self, index: int) -> Path | None:
         found = self.articles()
         return found[index % len(found)] if found else None
@@ -201,6 +206,7 @@ EDITS = st.one_of(
     st.tuples(st.just("remove_record")),
     st.tuples(st.just("edit_reference"), REFS),
     st.tuples(st.just("edit_template"), TEMPLATES),
+    st.tuples(st.just("edit_stylesheet")),
 )
 
 
@@ -262,10 +268,44 @@ def test_each_edit_kind_scripted(site: Path, tmp_path: Path, fine: bool) -> None
              ("change_title", 1), ("toggle_about",), ("change_body", 2), ("add_record",), ("edit_reference", "ref-two"),
              ("edit_template", "blocks/nutrients.html"), ("rename", 1), ("remove_record",), ("delete", 0),
              ("edit_template", "partials/footer.html"), ("change_description", 0), ("change_date", 0, 3),
-             ("edit_template", "404.html"), ("toggle_404",), ("change_title", 0), ("toggle_404",)]
+             ("edit_template", "404.html"), ("toggle_404",), ("change_title", 0), ("toggle_404",),
+             ("edit_stylesheet",), ("change_body", 1), ("edit_stylesheet",)]
     for name, *args in steps:
         getattr(s, name)(*args)
         check_step(s, state, tmp_path)
+
+
+def test_a_stylesheet_edit_swaps_the_url_in_every_page_without_rendering(site: Path, tmp_path: Path) -> None:
+    s = Site(site)
+    project = Project(site)
+    out = tmp_path / "out"
+    first = build(project, out, use_cache=True)
+    css = {p.name for p in (out / "static" / "css").glob("site.*.css")}
+    s.edit_stylesheet()
+    second = build(project, out, use_cache=True)          # cache from disk, as a new process
+    new_css = {p.name for p in (out / "static" / "css").glob("site.*.css")}
+    assert len(new_css) == 1 and new_css != css
+    pages = [rel for rel in second.files_changed if rel.endswith(".html")]
+    assert second.pages_rendered == 0, "pages are patched, not rendered"
+    assert len(pages) == len(first.pages) + 1, "every page and 404.html link the new name"
+    (name,) = new_css
+    assert all(f"/static/css/{name}" in (out / rel).read_text(encoding="utf-8") for rel in pages)
+    assert tree_bytes(out) == tree_bytes(outcome_dir(project, tmp_path / "cold"))
+
+
+def test_a_page_that_changes_an_asset_url_is_rendered_again(site: Path, tmp_path: Path) -> None:
+    """asset() output passed through a filter cannot be patched: the page is rendered."""
+    s = Site(site)
+    footer = site / "templates" / "partials" / "footer.html"
+    s.write(footer, footer.read_text(encoding="utf-8")
+            + "<!-- {{ asset('css/site.css') | replace('/static/', '/s/') }} -->\n")
+    project = Project(site)
+    out = tmp_path / "out"
+    first = build(project, out, use_cache=True)
+    s.edit_stylesheet()
+    second = build(project, out, use_cache=True)
+    assert second.pages_rendered == len(first.pages)
+    assert tree_bytes(out) == tree_bytes(outcome_dir(project, tmp_path / "cold"))
 
 
 def test_cache_on_disk_reuses_pages_and_keeps_mtimes(site: Path, tmp_path: Path) -> None:
