@@ -136,6 +136,13 @@ def bench_tool(site: Path, repeat: int) -> dict[str, tuple[float, int]]:
         with template.open("a", encoding="utf-8") as fh:
             fh.write(f"<!-- template edit {counter[0]} -->\n")
     results["template edit"] = median(build, repeat, edit_template)
+    stylesheet = site / "static" / "css" / "site.css"
+
+    def edit_stylesheet() -> None:
+        counter[0] += 1
+        with stylesheet.open("a", encoding="utf-8") as fh:
+            fh.write(f"\n/* stylesheet edit {counter[0]} */\n")
+    results["stylesheet edit"] = median(build, repeat, edit_stylesheet)
     return results
 
 
