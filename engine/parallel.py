@@ -17,7 +17,6 @@ from typing import Any, Callable
 
 from .diagnostics import Diagnostic
 from .model import Page, Site
-from .project import Project
 from .render import PageResult, SiteRenderer
 
 #: below this many pages to render, one process is faster
@@ -55,7 +54,7 @@ def chunks(items: list[int], jobs: int) -> list[list[int]]:
 Sink = Callable[[Page, "PageResult | None", list[Diagnostic]], None]
 
 
-def render_pages(project: Project, site: Site, renderer: SiteRenderer, pages: list[Page],
+def render_pages(site: Site, renderer: SiteRenderer, pages: list[Page],
                  sink: Sink, jobs: int | None = None, meanwhile: Callable[[], None] | None = None) -> None:
     """Render *pages* (first-pass pages of *site*), in parallel when worth it.
 

@@ -553,7 +553,7 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
                 early.ready(done)
             dirty_first = [p for p in dirty_first if p.output not in early.outputs]
     with _collector_on():
-        render_pages(project, site, renderer, dirty_first, take, jobs, meanwhile)
+        render_pages(site, renderer, dirty_first, take, jobs, meanwhile)
     if problems:
         raise ContentError(problems)
     first_pass = [by_output[p.output] for p in first if p.output in by_output]

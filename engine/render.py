@@ -175,7 +175,7 @@ class PageContext:
         self.asset_urls[path] = (url, seen[1] + 1 if seen else 1)
         return url
 
-    def _check_asset_urls(self, html: str) -> None:
+    def check_asset_urls(self, html: str) -> None:
         """A page can have its asset URLs swapped only if each URL handed out is in it as given,
         as many times as it was asked for; otherwise (a filter changed it, say) record that the
         page needs rendering when the name changes."""
@@ -401,7 +401,7 @@ class SiteRenderer:
             html += "\n"
         if self.finish is not None:
             html = self.finish(html)
-        ctx._check_asset_urls(html)
+        ctx.check_asset_urls(html)
         return PageResult(page, html, ctx.deps, ctx.shown, list(ctx.citations.entries)), []
 
     def render(self, pages: list[Page] | None = None) -> list[PageResult]:
