@@ -39,14 +39,25 @@ OURS = "cramp-guide"
 FLOOR = "floor.py (40 lines, all cores)"
 
 
-def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
+#: a full build taking longer is stopped and reported as not finished (MkDocs at 10,000 pages
+#: renders the whole 10,000-entry navigation into every page and ran for over 15 minutes)
+TIMEOUT = 600.0
+
+
+def timed(cmd: list[str], cwd: Path | None = None, timeout: float = TIMEOUT) -> tuple[float, int]:
     """Seconds and peak RSS (MiB) of *cmd* and its children, measured in a fresh wrapper process."""
-    code = ("import resource,subprocess,sys,time,json;t=time.perf_counter();"
-            "r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE,text=True);"
-            "d=time.perf_counter()-t;"
-            "print(json.dumps([r.returncode,d,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,r.stderr[-2000:]]))")
-    proc = subprocess.run([PY, "-c", code, *cmd], cwd=cwd, capture_output=True, text=True)
+    code = ("import resource,subprocess,sys,time,json;t=time.perf_counter()\n"
+            "try:\n"
+            " r=subprocess.run(sys.argv[2:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE,text=True,"
+            "timeout=float(sys.argv[1]));rc,err=r.returncode,r.stderr[-2000:]\n"
+            "except subprocess.TimeoutExpired:\n"
+            " rc,err='timeout',''\n"
+            "d=time.perf_counter()-t\n"
+            "print(json.dumps([rc,d,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,err]))")
+    proc = subprocess.run([PY, "-c", code, str(timeout), *cmd], cwd=cwd, capture_output=True, text=True)
     rc, seconds, rss_kb, err = json.loads(proc.stdout)
+    if rc == "timeout":
+        raise RuntimeError(f"did not finish within {timeout:g} s (stopped)")
     if rc != 0:
         raise RuntimeError(f"{' '.join(cmd[:4])} ... failed ({rc}):\n{err}")
     return seconds, rss_kb // 1024
