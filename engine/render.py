@@ -167,7 +167,7 @@ class PageContext:
     def asset(self, path: str) -> str:
         """URL of a file from static/ (content-hashed name), recorded as an ``asset`` dependency:
         when only that name changes (a stylesheet edit), the build swaps the URL in the page
-        instead of rendering it again (pipeline.Patcher)."""
+        instead of rendering it again (``patched`` in pipeline.render_with_cache)."""
         path = path.lstrip("/")
         url = self.renderer.asset(path)
         self.deps.add((ASSET, path))
