@@ -47,7 +47,7 @@ from typing import Any, Callable, Iterable
 
 from .project import Project
 
-FORMAT = 6   # 6: asset names are per-page dependencies, not part of the whole cache's key
+FORMAT = 7   # 7: asset URLs are per-page dependencies, not part of the whole cache's key
 DEPENDENCIES = ("Jinja2", "Markdown", "MarkupSafe", "PyYAML", "jsonschema", "pagefind")
 
 Stat = tuple[int, int, int]   # size, mtime_ns, inode

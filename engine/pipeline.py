@@ -143,11 +143,11 @@ class Resolver:
 
     MISSING = "missing"
 
-    def __init__(self, project: Project, loaded: Loaded, known: dict[str, PageEntry] | None = None,
-                 assets: dict[str, str] | None = None):
+    def __init__(self, project: Project, loaded: Loaded, known: dict[str, PageEntry] | None,
+                 asset_url: Callable[[str], str]):
         self.project = project
         self.loaded = loaded
-        self.assets = assets or {}   # static file -> its name in output/static (hashed)
+        self.asset_url = asset_url   # SiteRenderer.asset: a static file's URL (its hashed name)
         self.site = loaded.site
         self.store = loaded.store
         self.known = known or {}     # the previous build's entries, by output path
@@ -262,7 +262,7 @@ class Resolver:
                 return fingerprint([(stem, fingerprint(doc.data)) for stem, doc in files.items()])
             return fingerprint(files[key].data) if key in files else self.MISSING
         if kind in ("asset", "asset-exact"):
-            return self.assets.get(key, key)   # the name itself: a patch swaps old for new
+            return self.asset_url(key)   # the URL itself: a patch swaps the old one for the new
         if kind == "exists":
             return "yes" if self.site.by_url(key) is not None else self.MISSING
         if kind == "site":
@@ -349,7 +349,7 @@ class DepRecorder:
         return not self.changed or self.changed.isdisjoint(unpack_ids(deps))
 
     def renamed_assets(self, deps: bytes) -> list[tuple[str, str]] | None:
-        """(old name, new name) of each asset a page links to that was renamed, when
+        """(old URL, new URL) of each asset a page links to that was renamed, when
         nothing else it depends on changed; None otherwise."""
         hit = self.changed.intersection(unpack_ids(deps))
         if not hit or any(self.keys[i][0] != "asset" for i in hit):
@@ -468,7 +468,7 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
     CachedResult = _cached_result_class()  # noqa: N806 - a class
     site = loaded.site
     old = cache.pages if cache is not None else {}
-    resolver = Resolver(project, loaded, old, renderer.assets)
+    resolver = Resolver(project, loaded, old, renderer.asset)
     recorder = DepRecorder(cache.deps if cache is not None else DepTable(), resolver)
     entries: dict[str, PageEntry] = {}
     problems: list[Diagnostic] = []
@@ -509,7 +509,7 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
         except (OSError, UnicodeDecodeError):
             return False
         for before, now in swaps:
-            html = html.replace(site.config.url("/static/" + before), site.config.url("/static/" + now))
+            html = html.replace(before, now)
         writer.put(rel, html.encode("utf-8"))
         entries[rel] = PageEntry(entry.self_fp, entry.deps, entry.shown, entry.cited, h(html), None,
                                  entry.inputs, entry.meta)

@@ -51,7 +51,7 @@ class LazyPageResult(PageResult):
 
 
 SITE_PAGES: Dep = ("site", "pages")
-#: dependency kinds of ``asset(path)``; their value is the file's current (hashed) name
+#: dependency kinds of ``asset(path)``; their value is the file's current URL (hashed name)
 ASSET, ASSET_EXACT = "asset", "asset-exact"
 
 

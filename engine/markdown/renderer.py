@@ -59,17 +59,22 @@ def _nothing(root: Any) -> None:
     return None
 
 
-@contextmanager
-def _untriggered_skipped(md: markdown.Markdown, text: str) -> Iterator[None]:
-    """Switch off, for one conversion, the SOURCE_TRIGGERS processors *text* gives nothing to do."""
-    skipped = []
+def source_triggered(md: markdown.Markdown) -> list[tuple[Any, str]]:
+    """(processor, trigger) for each SOURCE_TRIGGERS processor *md* has, as pinned there."""
+    found = []
     for name, (cls, pattern, trigger) in SOURCE_TRIGGERS.items():
-        if trigger in text or name not in md.treeprocessors:
-            continue
-        processor = md.treeprocessors[name]
+        processor = md.treeprocessors[name] if name in md.treeprocessors else None
         if type(processor) is cls and getattr(processor, "BASE_RE", None) == pattern:
-            processor.run = _nothing  # type: ignore[method-assign]
-            skipped.append(processor)
+            found.append((processor, trigger))
+    return found
+
+
+@contextmanager
+def _untriggered_skipped(triggered: list[tuple[Any, str]], text: str) -> Iterator[None]:
+    """Switch off, for one conversion, the processors *text* gives nothing to do."""
+    skipped = [processor for processor, trigger in triggered if trigger not in text]
+    for processor in skipped:
+        processor.run = _nothing
     try:
         yield
     finally:
@@ -100,12 +105,13 @@ class MarkdownRenderer:
         self.snippet_md.preprocessors.deregister("html_block")
         self.snippet_md.inlinePatterns.deregister("html")
         self._snippets: dict[str, Markup] = {}
+        self._source_triggered = source_triggered(self.page_md)   # checked once, not per page
 
     def page(self, text: str, hooks: PageHooks) -> RenderedMarkdown:
         self.page_md.reset()
         self.site_ext.holder.hooks = hooks
         try:
-            with _untriggered_skipped(self.page_md, text):
+            with _untriggered_skipped(self._source_triggered, text):
                 html = self.page_md.convert(text)
             toc = list(getattr(self.page_md, "toc_tokens", []))
         finally:
