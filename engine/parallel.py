@@ -17,11 +17,14 @@ from typing import Any, Callable
 
 from .diagnostics import Diagnostic
 from .model import Page, Site
-from .render import PageResult, SiteRenderer
+from .render import LazyPageResult, PageResult, SiteRenderer
 
 #: below this many pages to render, one process is faster
 MIN_PARALLEL_PAGES = 150
-Outcome = tuple[int, "str | None", set, set, list, list[Diagnostic]]
+#: index, whether it rendered, what *store* returned, deps, shown, cited, problems
+Outcome = tuple[int, bool, Any, set, set, list, list[Diagnostic]]
+#: writes a rendered page's HTML to the output being built (see render_pages)
+Store = Callable[[Page, str], Any]
 
 _STATE: dict[str, Any] = {}
 
@@ -33,16 +36,17 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _outcome(index: int, result: PageResult | None, problems: list[Diagnostic]) -> Outcome:
+def _outcome(index: int, result: PageResult | None, problems: list[Diagnostic], store: Store) -> Outcome:
     if result is None:
-        return (index, None, set(), set(), [], problems)
-    return (index, result.html, result.deps, result.shown, result.cited, problems)
+        return (index, False, None, set(), set(), [], problems)
+    return (index, True, store(result.page, result.html), result.deps, result.shown, result.cited, problems)
 
 
 def _worker_render(indexes: list[int]) -> list[Outcome]:
     renderer: SiteRenderer = _STATE["renderer"]
+    store: Store = _STATE["store"]
     pages = _STATE["site"].pages
-    return [_outcome(i, *renderer.render_page(pages[i])) for i in indexes]
+    return [_outcome(i, *renderer.render_page(pages[i]), store) for i in indexes]
 
 
 def chunks(items: list[int], jobs: int) -> list[list[int]]:
@@ -51,16 +55,25 @@ def chunks(items: list[int], jobs: int) -> list[list[int]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-Sink = Callable[[Page, "PageResult | None", list[Diagnostic]], None]
+def _stored_elsewhere() -> str:
+    raise RuntimeError("a page rendered in a worker is read back from the output, not from its result")
 
 
-def render_pages(site: Site, renderer: SiteRenderer, pages: list[Page],
+#: receives each page's result (None if it failed), its problems and what *store* returned
+Sink = Callable[[Page, "PageResult | None", list[Diagnostic], Any], None]
+
+
+def render_pages(site: Site, renderer: SiteRenderer, pages: list[Page], store: Store,
                  sink: Sink, jobs: int | None = None, meanwhile: Callable[[], None] | None = None) -> None:
     """Render *pages* (first-pass pages of *site*), in parallel when worth it.
 
-    Each outcome goes to *sink* as soon as it arrives (in no particular
-    order when parallel), so the caller can write the page and let its HTML
-    go: the build never holds the whole site's HTML in memory.
+    *store(page, html)* writes each rendered page where the build puts its
+    output, in the process that rendered it: the HTML never travels back
+    through a pipe, and the writing is spread over the workers.  It may not
+    change the caller's state (in a worker that state is a forked copy), so
+    it returns what happened, and the outcome goes to *sink* with the
+    result's dependency records, as soon as it arrives (in no particular
+    order when parallel): the build never holds the whole site's HTML in memory.
 
     *meanwhile* runs in this process once the workers have their pages and
     before any outcome reaches *sink*: the main process would otherwise sit
@@ -73,14 +86,15 @@ def render_pages(site: Site, renderer: SiteRenderer, pages: list[Page],
         if meanwhile is not None:
             meanwhile()
         for page in pages:
-            sink(page, *renderer.render_page(page))
+            result, problems = renderer.render_page(page)
+            sink(page, result, problems, None if result is None else store(page, result.html))
         return
     position = {id(p): i for i, p in enumerate(site.pages)}
     indexes = [position[id(p)] for p in pages]
     _STATE.clear()
     # the workers use the caller's renderer as forked: its Markdown instance, the templates it
     # has compiled and its compiled-template cache (.cache/jinja) come with it
-    _STATE.update(site=site, renderer=renderer)
+    _STATE.update(site=site, renderer=renderer, store=store)
     gc.collect()
     gc.freeze()   # keep the inherited model's pages shared (no refcount-free gc writes)
     try:
@@ -90,10 +104,11 @@ def render_pages(site: Site, renderer: SiteRenderer, pages: list[Page],
             if meanwhile is not None:
                 meanwhile()
             for batch in outcomes:
-                for index, html, deps, shown, cited, problems in batch:
+                for index, rendered, stored, deps, shown, cited, problems in batch:
                     page = site.pages[index]
-                    result = None if html is None else PageResult(page, html, deps, shown, cited)
-                    sink(page, result, problems)
+                    # the HTML stayed with the worker that stored it (see LazyPageResult)
+                    result = LazyPageResult(page, _stored_elsewhere, deps, shown, cited) if rendered else None
+                    sink(page, result, problems, stored)
     finally:
         gc.unfreeze()
         _STATE.clear()

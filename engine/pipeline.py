@@ -22,7 +22,7 @@ from .cache import BuildCache, Dep, DepTable, PageEntry, fingerprint, h, pack_id
 from .config import SiteConfig, config_from_data
 from .diagnostics import ContentError, Diagnostic, Report
 from .project import Project
-from .writer import MARKER, InPlaceOutput, Output, StagedOutput, check_output_dir
+from .writer import KEPT, MARKER, InPlaceOutput, Output, StagedOutput, check_output_dir
 
 # Rendering, validation and publishing (Jinja2, Markdown, jsonschema ...) load on first
 # use: a build that finds nothing changed should not pay for importing them.
@@ -438,6 +438,9 @@ def _cached_result_class() -> type:
 
 
 Trusted = Callable[[str, "cachemod.Stat | None"], bool]
+#: a stored page: hash of its HTML, what the writer did (writer.KEPT / WRITTEN), and its
+#: stat when the previous output's file was kept as the cache knew it
+Stored = tuple[str, str, "cachemod.Stat | None"]
 
 
 @dataclass
@@ -461,8 +464,9 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
     With *early* (live preview, in-place updates only), the pages open in a
     browser are rendered before all others and put in place at once, so
     the reader sees a template edit without waiting for the whole site.
-    *meanwhile* (deferred source checks) runs while the workers render,
-    before any page is written (see parallel.render_pages).
+    *meanwhile* (deferred source checks) runs while the workers render and
+    write, before any page is accounted for (see parallel.render_pages): if
+    it fails, what they wrote is in the staging folder the caller discards.
     """
     from .parallel import render_pages
     CachedResult = _cached_result_class()  # noqa: N806 - a class
@@ -516,25 +520,34 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
         by_output[rel] = CachedResult(page, out, entries[rel], recorder.keys)
         return True
 
-    def take(page: Page, result: PageResult | None, found: list[Diagnostic]) -> None:
+    def store(page: Page, html: str) -> Stored:
+        """Write a rendered page (in a worker when parallel: see parallel.render_pages).
+        The writer's bookkeeping waits for :func:`take`, in this process."""
+        rel = page.output
+        digest = h(html)
+        previous = old.get(rel)
+        if previous is not None and previous.html == digest and trusted(rel, previous.stat) and writer.link(rel):
+            return digest, KEPT, previous.stat          # same bytes as the file already there
+        return digest, writer.write(rel, html.encode("utf-8")), None
+
+    def take(page: Page, result: PageResult | None, found: list[Diagnostic], stored: Stored | None) -> None:
         if progress:
             progress.advance(1)
         problems.extend(found)
-        if result is None or problems:
-            return      # a build with errors writes nothing: stop spending time on output
+        if result is None or stored is None or problems:
+            return      # a build with errors commits nothing (its staged files are discarded)
         rel = page.output
         fresh.add(rel)
-        digest = h(result.html)
-        previous = old.get(rel)
-        stat = None
-        if previous is not None and previous.html == digest and trusted(rel, previous.stat) and writer.keep(rel):
-            stat = previous.stat          # same bytes as the file already there
-        else:
-            writer.put(rel, result.html.encode("utf-8"))
+        digest, action, stat = stored
+        writer.note(rel, action)
         entries[rel] = PageEntry(resolver.self_fp(page), recorder.record(result.deps, page),
                                  frozenset(map(shared, result.shown)), tuple(map(shared, result.cited)),
                                  digest, stat, resolver.inputs_fp(page), resolver.meta_fp(page))
         by_output[rel] = _lazy(page, out, rel, result.deps, result.shown, result.cited)
+
+    def render_one(page: Page) -> None:
+        result, found = renderer.render_page(page)
+        take(page, result, found, None if result is None or problems else store(page, result.html))
 
     first = [p for p in site.pages if not p.late]
     late = [p for p in site.pages if p.late]
@@ -546,14 +559,14 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
         wanted_first = [p for p in dirty_first if p.output in early.outputs]
         if wanted_first:
             for page in wanted_first:
-                take(page, *renderer.render_page(page))
+                render_one(page)
             if not problems:
                 done = [p.output for p in wanted_first if p.output in writer.written]
                 writer.commit_some(done)
                 early.ready(done)
             dirty_first = [p for p in dirty_first if p.output not in early.outputs]
     with _collector_on():
-        render_pages(site, renderer, dirty_first, take, jobs, meanwhile)
+        render_pages(site, renderer, dirty_first, store, take, jobs, meanwhile)
     if problems:
         raise ContentError(problems)
     first_pass = [by_output[p.output] for p in first if p.output in by_output]
@@ -567,7 +580,7 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
         progress.advance(len(late) - len(dirty_late))
     with _collector_on():
         for page in dirty_late:
-            take(page, *renderer.render_page(page))
+            render_one(page)
     if problems:
         raise ContentError(problems)
     results = sorted(by_output.values(), key=lambda r: r.page.output)

@@ -58,6 +58,10 @@ def check_output_dir(out: Path, project: Project) -> Path:
     return out
 
 
+#: what :meth:`StagedOutput.write` did with a file: linked unchanged bytes, or wrote new ones
+KEPT, WRITTEN = "kept", "written"
+
+
 class StagedOutput:
     """A staging folder that becomes the output folder on :meth:`commit` (full builds).
 
@@ -99,27 +103,40 @@ class StagedOutput:
 
     def put(self, rel: str, data: bytes) -> None:
         """Stage *data* as *rel*: linked from the previous output when the bytes are the same."""
+        self.note(rel, self.write(rel, data))
+
+    def write(self, rel: str, data: bytes) -> str:
+        """:meth:`put`'s file-system half, safe in a forked worker: returns KEPT or WRITTEN
+        for :meth:`note` (the caller's bookkeeping)."""
         target = self._target(rel)
         if self.previous is not None and _same_bytes(self.previous / rel, data):
             try:
                 os.link(self.previous / rel, target)
-                self.kept.append(rel)
-                return
+                return KEPT
             except OSError:
                 pass
         target.write_bytes(data)
-        self.written.append(rel)
+        return WRITTEN
+
+    def note(self, rel: str, action: str) -> None:
+        (self.kept if action == KEPT else self.written).append(rel)
 
     def keep(self, rel: str) -> bool:
         """The previous output's *rel* is known (from the build cache) to be current: link it.
         False when it cannot be linked, so the caller writes the bytes instead."""
+        if not self.link(rel):
+            return False
+        self.note(rel, KEPT)
+        return True
+
+    def link(self, rel: str) -> bool:
+        """:meth:`keep`'s file-system half (safe in a forked worker)."""
         if self.previous is None:
             return False
         try:
             os.link(self.previous / rel, self._target(rel))
         except OSError:
             return False
-        self.kept.append(rel)
         return True
 
     def carry_over(self, rel_dir: str) -> None:
@@ -235,15 +252,24 @@ class InPlaceOutput:
         return _made_parent(self.pending / _inside(rel), self._dirs)
 
     def put(self, rel: str, data: bytes) -> None:
+        self.note(rel, self.write(rel, data))
+
+    def write(self, rel: str, data: bytes) -> str:
+        """:meth:`put`'s file-system half (safe in a forked worker), see StagedOutput.write."""
         if _same_bytes(self.out / rel, data):
-            self.kept.append(rel)
-            return
+            return KEPT
         self._target(rel).write_bytes(data)
-        self.written.append(rel)
+        return WRITTEN
+
+    def note(self, rel: str, action: str) -> None:
+        (self.kept if action == KEPT else self.written).append(rel)
 
     def keep(self, rel: str) -> bool:
         self.kept.append(rel)
         return True
+
+    def link(self, rel: str) -> bool:
+        return True   # already there
 
     def carry_over(self, rel_dir: str) -> None:
         pass   # already there

@@ -54,3 +54,25 @@ def real_site(tmp_path: Path) -> Path:
 
 def tree_bytes(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+BIG_SITE_ARTICLE = """---
+title: Article {n} on calf cramps
+description: "Synthetic article {n}."
+topic: calf
+last_reviewed: 2026-01-01
+next_review: 2030-01-01
+---
+
+Calf cramps, note {n}. Stretching may help.
+"""
+
+
+@pytest.fixture()
+def big_site(tmp_path: Path) -> Path:
+    """The minimal site plus enough articles for a build to render on a process pool."""
+    from engine.parallel import MIN_PARALLEL_PAGES
+    site = make_project(tmp_path / "site")
+    for n in range(MIN_PARALLEL_PAGES + 20):
+        (site / "content" / f"article-{n:03d}.md").write_text(BIG_SITE_ARTICLE.format(n=n), encoding="utf-8")
+    return site

@@ -4,29 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from conftest import make_project, run_cli, tree_bytes
-from engine.parallel import MIN_PARALLEL_PAGES
-
-ARTICLE = """---
-title: Article {n} on calf cramps
-description: "Synthetic article {n}."
-topic: calf
-last_reviewed: 2026-01-01
-next_review: 2030-01-01
----
-
-Calf cramps, note {n}. Stretching may help.
-"""
-
-
-@pytest.fixture()
-def big_site(tmp_path: Path) -> Path:
-    site = make_project(tmp_path / "site")
-    for n in range(MIN_PARALLEL_PAGES + 20):
-        (site / "content" / f"article-{n:03d}.md").write_text(ARTICLE.format(n=n), encoding="utf-8")
-    return site
+from conftest import run_cli, tree_bytes
 
 
 def break_article(site: Path, old: str, new: str, n: int = 77) -> Path:
@@ -44,6 +22,7 @@ def test_a_mistake_found_while_workers_render_fails_the_build_cleanly(big_site: 
     assert "content/article-077.md:5:" in result.err and "last_reviewed" in result.err
     assert "Traceback" not in result.err
     assert tree_bytes(big_site / "output") == before
+    assert not list(big_site.glob(".output.*")), "the workers' staged pages were left behind"
     # the same messages as a single-process build, which checks before rendering
     assert result.err == run_cli(big_site, "build", "--no-cache", "--jobs", "1").err
 
