@@ -23,8 +23,14 @@ CITATION_RE = r"\[@([A-Za-z0-9][\w.:-]*(?:\s*[;,]\s*@[A-Za-z0-9][\w.:-]*)*)\]"
 DIRECTIVE_RE = re.compile(r"^:::[ \t]*([a-z][a-z0-9-]*)((?:[ \t]+[^\s]+)*)[ \t]*$")
 
 
+_ID_SEPARATOR = re.compile(r"[;,]")
+
+
 def parse_citation_ids(group: str) -> list[str]:
-    return [part.strip().lstrip("@") for part in re.split(r"[;,]", group) if part.strip()]
+    if ";" not in group and "," not in group:   # one id, as most citations are: no split
+        part = group.strip()
+        return [part.lstrip("@")] if part else []
+    return [part.strip().lstrip("@") for part in _ID_SEPARATOR.split(group) if part.strip()]
 
 
 class PageHooks(Protocol):

@@ -71,6 +71,39 @@ def line_candidates(lineno: int, line: str) -> Iterator[Candidate]:
                    "link to a normal web address (https://...) instead", "script")
 
 
+def plain_and_safe(body: str) -> bool:
+    """Whether :func:`body_lines` would yield *body*'s lines unchanged and
+    :func:`line_candidates` find nothing on any of them.
+
+    True means no code fence or span (nothing blanked or skipped), and no
+    pattern matching anywhere in the whole text: a match within one line is a
+    match within the text, so a line-by-line scan can only find less.  (Over
+    the whole text ``\\s`` also matches a line break, which can only make this
+    say False more often.)  Almost every page passes, and one regular
+    expression search over the text is far cheaper than the per-line scan.
+    """
+    if "`" in body or "~~~" in body:
+        return False
+    if "<" in body and (TAG_RE.search(body) or HANDLER_RE.search(body)):
+        return False
+    return ":" not in body or not _may_hold_js_url(body)
+
+
+#: the part of JS_URL_RE every match contains, tried only where a 'j' or 'J' is (the only
+#: characters that match 'j' ignoring case): cheaper than searching the whole text for it
+_JS_WORD_RE = re.compile(r"j\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t\s*:", re.IGNORECASE)
+
+
+def _may_hold_js_url(text: str) -> bool:
+    for letter in "jJ":
+        at = text.find(letter)
+        while at != -1:
+            if _JS_WORD_RE.match(text, at):
+                return True
+            at = text.find(letter, at + 1)
+    return False
+
+
 def raw_html_candidates(body: str, first_line: int) -> list[Candidate]:
     """Every risky construct in *body*, in the order they are reported."""
     return [c for lineno, line in body_lines(body, first_line) for c in line_candidates(lineno, line)]
