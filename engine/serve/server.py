@@ -244,6 +244,7 @@ class Preview:
             pass
         finally:
             poller.stop()
+            self.watcher.close()
             server.stop()
             self.executor.shutdown(wait=True, cancel_futures=True)
             self.console.info("stopped")

@@ -6,15 +6,26 @@ a 3 s "ignore" window.  :class:`SourceWatcher` keeps its registry interface
 (``watch``/``examine``) but takes a full snapshot on every scan, so it sees
 every new, changed, renamed and deleted file at once (by nanosecond mtime,
 size and inode, which also catches editors that save by renaming a temporary
-file over the original).  Scanning the few hundred files of a site with
-``os.scandir`` takes well under a millisecond, so it is polled every ~20 ms.
+file over the original).
+
+The server asks every ~20 ms.  Walking a few hundred files takes well under a
+millisecond, but ten thousand take 40 ms: polled that often, an idle preview
+of a large site kept a core busy.  So the operating system's change
+notifications (watchdog: inotify, FSEvents, ReadDirectoryChangesW) say *when*
+to walk, and the walk still says *what* changed; without them (watchdog
+missing, or the system refuses more watches) every poll walks, as before.  A
+walk also runs every :data:`RESCAN_EVERY` seconds regardless, for changes no
+notification reports (some network and container file systems).
 """
 
 from __future__ import annotations
 
 import os
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from livereload.watcher import Watcher
 
@@ -34,16 +45,73 @@ def _skip(name: str) -> bool:
     return name.startswith(".")
 
 
+#: seconds between walks when notifications say nothing changed (a safety net: see the module doc)
+RESCAN_EVERY = 2.0
+
+
+class Notifications:
+    """Sets a flag whenever the operating system reports a change under the watched paths."""
+
+    def __init__(self, paths: list[Path]):
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        flag = self._flag = threading.Event()
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event: Any) -> None:
+                if event.event_type not in ("opened", "closed_no_write"):   # reads change nothing
+                    flag.set()
+
+        self._observer = Observer()
+        self._observer.daemon = True
+        handler = Handler()
+        scheduled: set[str] = set()
+        for path in paths:
+            # a folder and all below it; a file, or a folder not made yet: what holds it
+            recursive = path.is_dir()
+            where = path if recursive else next((p for p in path.parents if p.is_dir()), None)
+            if where is None or str(where) in scheduled:
+                continue
+            scheduled.add(str(where))
+            self._observer.schedule(handler, str(where), recursive=recursive)
+        self._observer.start()
+
+    def changed(self) -> bool:
+        """Whether anything was reported since the last call."""
+        if not self._flag.is_set():
+            return False
+        self._flag.clear()   # before the caller walks: a change made during the walk sets it again
+        return True
+
+    def close(self) -> None:
+        self._observer.stop()
+
+
+def notifications(paths: list[Path]) -> Notifications | None:
+    """Change notifications for *paths*, or None where watchdog is absent or refuses them."""
+    try:
+        return Notifications(paths)
+    except Exception:  # noqa: BLE001 - ImportError, or OSError (e.g. the inotify watch limit): poll
+        return None
+
+
 class SourceWatcher(Watcher):
     """Watches files and folders; :meth:`scan` returns what changed since the last scan."""
 
-    def __init__(self, paths: list[Path] | None = None):
+    def __init__(self, paths: list[Path] | None = None, notify: bool = True):
         super().__init__()
         self._snapshot: dict[str, Stamp] = {}
         for path in paths or []:
             self.watch(str(path))
+        self.notes = notifications([Path(p) for p in paths or []]) if notify else None
         self._snapshot = self._take()
+        self._walked = time.monotonic()
         self.filepath = None
+
+    def close(self) -> None:
+        if self.notes is not None:
+            self.notes.close()
 
     # -- livereload.Watcher interface --------------------------------------
     def watch(self, path, func=None, delay=None, ignore=None):  # noqa: D401 - livereload signature
@@ -91,7 +159,14 @@ class SourceWatcher(Watcher):
                 continue
 
     def scan(self) -> list[Change]:
-        """Every file added, changed or deleted since the previous scan, sorted by path."""
+        """Every file added, changed or deleted since the previous scan, sorted by path.
+
+        With notifications, the folders are walked only when one arrived (or
+        :data:`RESCAN_EVERY` seconds after the last walk)."""
+        now = time.monotonic()
+        if self.notes is not None and not self.notes.changed() and now - self._walked < RESCAN_EVERY:
+            return []
+        self._walked = now
         new = self._take()
         old = self._snapshot
         self._snapshot = new
