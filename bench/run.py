@@ -154,7 +154,65 @@ def bench_tool(site: Path, repeat: int) -> dict[str, tuple[float, int]]:
         with stylesheet.open("a", encoding="utf-8") as fh:
             fh.write(f"\n/* stylesheet edit {counter[0]} */\n")
     results["stylesheet edit"] = median(build, repeat, edit_stylesheet)
+    results["preview: one-article edit"] = preview_edit(site, article, max(5, repeat))
     return results
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def preview_edit(site: Path, article: Path, edits: int) -> tuple[float, int]:
+    """``build.py serve`` on the corpus: median seconds from saving one article to its page
+    being updated in the output folder, and the server's peak memory (MiB)."""
+    import signal
+    import urllib.request
+    port = _free_port()
+    page = site / "output" / article.stem / "index.html"
+    server = subprocess.Popen([PY, str(ROOT / "build.py"), "--root", str(site), "-q", "serve", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def idle() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/__serve__/status.json", timeout=5) as resp:
+                return not json.load(resp)["building"]
+        except OSError:
+            return False
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while not idle():
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the preview server did not start")
+            time.sleep(0.05)
+        times = []
+        for n in range(edits):
+            time.sleep(0.5)
+            token = f"Preview edit {n} {time.time_ns()}."
+            started = time.perf_counter()
+            with article.open("a", encoding="utf-8") as fh:
+                fh.write(f"\n{token}\n")
+            while token not in (page.read_text(encoding="utf-8") if page.exists() else ""):
+                if time.perf_counter() - started > 60:
+                    raise RuntimeError("the preview did not update the page within 60 s")
+                time.sleep(0.002)
+            times.append(time.perf_counter() - started)
+            while not idle():
+                time.sleep(0.01)
+        try:   # Linux: the server's own high-water mark
+            with open(f"/proc/{server.pid}/status", encoding="utf-8") as fh:
+                peak = next((int(line.split()[1]) // 1024 for line in fh if line.startswith("VmHWM:")), 0)
+        except OSError:
+            peak = 0
+        return statistics.median(times), peak
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
 
 # -- other generators -----------------------------------------------------------
