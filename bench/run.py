@@ -44,8 +44,9 @@ FLOOR = "floor.py (40 lines, all cores)"
 TIMEOUT = 600.0
 
 
-def timed(cmd: list[str], cwd: Path | None = None, timeout: float = TIMEOUT) -> tuple[float, int]:
+def timed(cmd: list[str], cwd: Path | None = None, timeout: float | None = None) -> tuple[float, int]:
     """Seconds and peak RSS (MiB) of *cmd* and its children, measured in a fresh wrapper process."""
+    timeout = TIMEOUT if timeout is None else timeout
     code = ("import resource,subprocess,sys,time,json;t=time.perf_counter()\n"
             "try:\n"
             " r=subprocess.run(sys.argv[2:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE,text=True,"
@@ -377,12 +378,16 @@ def print_table(cold: dict[int, dict[str, tuple[float, int]]]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global TIMEOUT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated corpus sizes")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
     parser.add_argument("--big-repeat", type=int, default=1, help="runs per figure above 2,000 pages")
     parser.add_argument("--compare", action="store_true", help="also time the floor script and other generators")
+    parser.add_argument("--timeout", type=float, default=TIMEOUT,
+                        help=f"seconds before a full build is stopped and reported as not finished (default {TIMEOUT:g})")
     args = parser.parse_args(argv)
+    TIMEOUT = args.timeout
     py = compare_python() if args.compare else None
     # The engine's bytecode, as pip writes it for installed packages: with PYTHONDONTWRITEBYTECODE
     # set, every build would otherwise compile the engine from source (~80 ms of each figure).
