@@ -82,9 +82,10 @@ class Job:
     cwd: Path | None = None
 
 
-def round_robin(jobs: list[Job], repeat: int) -> dict[str, tuple[float, int]]:
-    """Median seconds and peak MiB of each job, the jobs taking turns in every round, so
-    that a machine growing busier or quieter during the run skews every tool alike."""
+def round_robin(jobs: list[Job], repeat: int) -> dict[str, tuple[float, int] | None]:
+    """Median seconds and peak MiB of each job (None if it failed or was stopped), the jobs
+    taking turns in every round, so that a machine growing busier or quieter during the run
+    skews every tool alike."""
     runs: dict[str, list[tuple[float, int]]] = {job.name: [] for job in jobs}
     failed: set[str] = set()
     for _ in range(repeat):
@@ -98,8 +99,9 @@ def round_robin(jobs: list[Job], repeat: int) -> dict[str, tuple[float, int]]:
             except RuntimeError as exc:
                 print(f"  {job.name}: failed: {str(exc)[:300]}")
                 failed.add(job.name)
-    return {name: (statistics.median(r[0] for r in found), max(r[1] for r in found))
-            for name, found in runs.items() if found and name not in failed}
+    return {name: None if name in failed or not found else
+            (statistics.median(r[0] for r in found), max(r[1] for r in found))
+            for name, found in runs.items()}
 
 
 def cold_job(site: Path) -> Job:
@@ -353,7 +355,7 @@ def other_jobs(py: Path, site: Path, work: Path) -> list[Job]:
     return jobs
 
 
-def print_table(cold: dict[int, dict[str, tuple[float, int]]]) -> None:
+def print_table(cold: dict[int, dict[str, tuple[float, int] | None]]) -> None:
     """The issue's table: full builds per tool and size, with ratios from the same rounds."""
     sizes = sorted(cold)
     names = [OURS] + sorted({n for found in cold.values() for n in found} - {OURS},
@@ -366,7 +368,7 @@ def print_table(cold: dict[int, dict[str, tuple[float, int]]]) -> None:
         for size in sizes:
             found, ours = cold[size].get(name), cold[size].get(OURS)
             if found is None:
-                cells.append(f"{'-':>30s}")
+                cells.append(f"{'failed or stopped' if name in cold[size] else '-':>30s}")
                 continue
             ratio = ""
             if ours is not None and name == FLOOR:
@@ -392,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     # The engine's bytecode, as pip writes it for installed packages: with PYTHONDONTWRITEBYTECODE
     # set, every build would otherwise compile the engine from source (~80 ms of each figure).
     subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "engine")], check=True)
-    cold: dict[int, dict[str, tuple[float, int]]] = {}
+    cold: dict[int, dict[str, tuple[float, int] | None]] = {}
     for size in [int(s) for s in args.sizes.split(",") if s]:
         repeat = args.repeat if size <= 2000 else args.big_repeat
         site = make_corpus(size)
@@ -405,12 +407,14 @@ def main(argv: list[str] | None = None) -> int:
             prepare_others(site, work)
             jobs += other_jobs(py, site, work)
         cold[size] = round_robin(jobs, repeat)
+        if cold[size][OURS] is None:
+            raise SystemExit(f"bench: {OURS}'s own cold build failed (see above)")
         ours = {"cold build (--no-cache)": cold[size][OURS], **bench_tool(site, repeat)}
         for name, (secs, rss) in ours.items():
             print(f"  {OURS}  {name:24s} {secs:8.2f} s   peak {rss:6d} MiB")
-        for name, (secs, rss) in cold[size].items():
-            if name != OURS:
-                print(f"  {name:34s} full build {secs:8.2f} s   peak {rss:6d} MiB")
+        for name, figure in cold[size].items():
+            if name != OURS and figure is not None:
+                print(f"  {name:34s} full build {figure[0]:8.2f} s   peak {figure[1]:6d} MiB")
     if args.compare:
         print_table(cold)
     return 0

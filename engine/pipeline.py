@@ -520,9 +520,12 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
         by_output[rel] = CachedResult(page, out, entries[rel], recorder.keys)
         return True
 
-    def store(page: Page, html: str) -> Stored:
+    def store(page: Page, html: str) -> Stored | None:
         """Write a rendered page (in a worker when parallel: see parallel.render_pages).
-        The writer's bookkeeping waits for :func:`take`, in this process."""
+        The writer's bookkeeping waits for :func:`take`, in this process.  None once this
+        process has seen an error: such a build commits nothing, so stop writing."""
+        if problems:
+            return None
         rel = page.output
         digest = h(html)
         previous = old.get(rel)
@@ -547,7 +550,7 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
 
     def render_one(page: Page) -> None:
         result, found = renderer.render_page(page)
-        take(page, result, found, None if result is None or problems else store(page, result.html))
+        take(page, result, found, None if result is None else store(page, result.html))
 
     first = [p for p in site.pages if not p.late]
     late = [p for p in site.pages if p.late]
