@@ -62,7 +62,18 @@ def check_output_dir(out: Path, project: Project) -> Path:
 KEPT, WRITTEN = "kept", "written"
 
 
-class StagedOutput:
+class _Ledger:
+    """What an output writer did with each file, for the build's summary and commit."""
+
+    kept: list[str]
+    written: list[str]
+
+    def note(self, rel: str, action: str) -> None:
+        """Record what :meth:`write` (or a worker's call of it) did with *rel*."""
+        (self.kept if action == KEPT else self.written).append(rel)
+
+
+class StagedOutput(_Ledger):
     """A staging folder that becomes the output folder on :meth:`commit` (full builds).
 
     ``written`` lists the files whose bytes are new or changed, ``kept`` those
@@ -117,9 +128,6 @@ class StagedOutput:
                 pass
         target.write_bytes(data)
         return WRITTEN
-
-    def note(self, rel: str, action: str) -> None:
-        (self.kept if action == KEPT else self.written).append(rel)
 
     def keep(self, rel: str) -> bool:
         """The previous output's *rel* is known (from the build cache) to be current: link it.
@@ -221,7 +229,7 @@ def remove_in_background(folder: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-class InPlaceOutput:
+class InPlaceOutput(_Ledger):
     """Update an existing output folder file by file (incremental builds).
 
     Used only when the build cache vouches for every file in the folder, so
@@ -260,9 +268,6 @@ class InPlaceOutput:
             return KEPT
         self._target(rel).write_bytes(data)
         return WRITTEN
-
-    def note(self, rel: str, action: str) -> None:
-        (self.kept if action == KEPT else self.written).append(rel)
 
     def keep(self, rel: str) -> bool:
         self.kept.append(rel)

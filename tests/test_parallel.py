@@ -15,9 +15,9 @@ def inodes(folder: Path) -> dict[str, int]:
     return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*.html")}
 
 
-def written(err: str) -> int:
-    found = re.search(r"(\d+) files written", err)
-    assert found, err
+def written(summary: str) -> int:
+    found = re.search(r"(\d+) files written", summary)
+    assert found, summary
     return int(found.group(1))
 
 
