@@ -52,6 +52,8 @@ DEPENDENCIES = ("Jinja2", "Markdown", "MarkupSafe", "PyYAML", "jsonschema", "pag
 
 Stat = tuple[int, int, int]   # size, mtime_ns, inode
 Dep = tuple[str, str]         # (kind, key), e.g. ("template", "base.html"); see render.PageContext
+#: the dependency of a page that lists pages (navigation, indexes): every page's metadata
+SITE_PAGES: Dep = ("site", "pages")
 
 
 def h(data: bytes | str) -> str:
@@ -388,6 +390,8 @@ def source_roots(project: Project) -> list[Path]:
 #: what :func:`input_stats` saw, per source folder ("content", "data" ...): each file's path
 #: and full stat, in the order found (see Listing)
 Found = dict[str, "list[tuple[str, os.stat_result]]"]
+#: :func:`input_stats`'s result and what it put in *found*: a walk a build can take as its own
+SourceWalk = tuple[dict[str, "Stat | None"], Found]
 
 
 def input_stats(project: Project, found: Found | None = None) -> dict[str, Stat | None]:
@@ -411,6 +415,42 @@ def input_stats(project: Project, found: Found | None = None) -> dict[str, Stat 
             files = found[prefix] = []
         _scan(str(top), prefix, stats, set(), files)
     return stats
+
+
+def restat(walk: SourceWalk, root: Path, paths: Iterable[str]) -> SourceWalk | None:
+    """*walk* (an :func:`input_stats` result) with *paths* stat-ed again: what a new walk
+    would find if those files were written in place and nothing else changed.
+
+    None when a path is not one of *walk*'s files (new, or not a source) or is no
+    longer a regular file: only a walk can say what is there then.
+    """
+    stats, found = walk
+    new_stats, new_found = dict(stats), dict(found)
+    base = str(root) + os.sep
+    for path in paths:
+        if not path.startswith(base):
+            return None
+        rel = path[len(base):].replace(os.sep, "/")
+        top = rel.split("/", 1)[0]
+        if stats.get(rel) is None or top not in found:
+            return None
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        new_stats[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
+        files = new_found[top]
+        if files is found[top]:
+            files = new_found[top] = list(files)
+        for i, (name, _) in enumerate(files):
+            if name == path:
+                files[i] = (name, st)
+                break
+        else:
+            return None
+    return new_stats, new_found
 
 
 def _scan(folder: str, rel: str, stats: dict[str, Stat | None], seen: set[str],

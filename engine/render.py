@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Iterator
 import jinja2
 from markupsafe import Markup
 
+from .cache import SITE_PAGES
 from .citations import Citations
 from .datastore import Record
 from .diagnostics import ContentError, Diagnostic
@@ -50,7 +51,6 @@ class LazyPageResult(PageResult):
         return self._loader()
 
 
-SITE_PAGES: Dep = ("site", "pages")
 #: dependency kinds of ``asset(path)``; their value is the file's current URL (hashed name)
 ASSET, ASSET_EXACT = "asset", "asset-exact"
 
@@ -355,12 +355,17 @@ class SiteRenderer:
         return result
 
     def retarget(self, site: Site, templates_changed: bool) -> None:
-        """Reuse this renderer (warm Markdown instance) for a newly loaded site."""
-        self.site = site
-        self.articles = site.articles
-        self.plain_data = site.data.plain()
+        """Reuse this renderer (warm Markdown instance) for a newly loaded site.
+
+        The live preview hands back the same site object when only page bodies
+        changed (pipeline._patched_site): the article order, the plain data and
+        the macro memo (keyed on records) then still hold."""
+        if site is not self.site:
+            self.site = site
+            self.articles = site.articles
+            self.plain_data = site.data.plain()
+            self._memo.clear()
         self.first_pass = []
-        self._memo.clear()
         if templates_changed:
             loader = self.env.loader
             assert isinstance(loader, SiteLoader)   # make_env's

@@ -327,10 +327,10 @@ class _Run(FileLoader):
                    report: Report) -> None:
         """The files whose stat is the recorded one, in one tight loop (10,000 on a large site,
         every build); the others through :meth:`page`."""
-        if os.sep != "/" or self.old_objects:
+        if os.sep != "/":
             return super().load_pages(project, files, pages, report)
         root, root_len = self.root, self.root_len
-        rows, new_rows, objects = self.old.pages, self.pages, self.objects
+        rows, new_rows, objects, memo = self.old.pages, self.pages, self.objects, self.old_objects
         append = pages.append
         trusted = 0
         for path, st in files:
@@ -339,9 +339,14 @@ class _Run(FileLoader):
             if row is not None and row.stat == (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns):
                 trusted += 1
                 new_rows[rel] = row   # type: ignore[index]
-                src = objects[rel] = StoredSourcePage(   # type: ignore[index]
-                    rel, row.name, PackedYamlDoc(rel, row.meta, row.meta_digest, row.positions),
-                    row.body_line, row.digest, path)
+                # the live preview's previous object, while it is still this row's: the
+                # site model can then be patched rather than rebuilt (pipeline.load_site)
+                src = memo.get(rel)   # type: ignore[arg-type]
+                if src is None or src.digest != row.digest or src.stale:
+                    src = StoredSourcePage(   # type: ignore[arg-type]
+                        rel, row.name, PackedYamlDoc(rel, row.meta, row.meta_digest, row.positions),
+                        row.body_line, row.digest, path)
+                objects[rel] = src   # type: ignore[index]
                 append(src)
             else:
                 super().load_pages(project, [(path, st)], pages, report)

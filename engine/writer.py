@@ -52,10 +52,17 @@ def check_output_dir(out: Path, project: Project) -> Path:
     if out.exists():
         if not out.is_dir():
             raise UsageError(f"{out} exists and is not a folder")
-        if any(out.iterdir()) and not (out / MARKER).is_file():
+        if not (out / MARKER).is_file() and _has_entries(out):
             raise UsageError(f"refusing to replace {out}: it was not made by this tool "
                              f"(no {MARKER} file); empty it or choose another --output")
     return out
+
+
+def _has_entries(folder: Path) -> bool:
+    """Whether *folder* holds anything; stops at the first entry (a built site's
+    output folder holds thousands, and this runs on every build)."""
+    with os.scandir(folder) as entries:
+        return next(entries, None) is not None
 
 
 #: what :meth:`StagedOutput.write` did with a file: linked unchanged bytes, or wrote new ones

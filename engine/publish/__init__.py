@@ -52,7 +52,7 @@ def configure(**values: bool) -> None:
 
 #: every site-wide file, in the order they are made
 SITE_FILES = ("sitemap.xml", "robots.txt", "feed.xml", "404.html")
-#: the metadata of every page (render.SITE_PAGES): title, URL, dates, description, front matter ...
+#: the metadata of every page (cache.SITE_PAGES): title, URL, dates, description, front matter ...
 PAGES_META: "Dep" = ("site", "pages")
 #: 404.html exists only while its template does
 NOT_FOUND_TEMPLATE: "Dep" = ("template", "404.html")

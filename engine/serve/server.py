@@ -40,6 +40,7 @@ from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop, PeriodicCallback
 from tornado.netutil import bind_sockets
 
+from ..cache import Found, SourceWalk, input_stats, restat
 from ..config import config_from_data
 from ..console import Console
 from ..diagnostics import ContentError, Diagnostic, UsageError
@@ -48,7 +49,7 @@ from ..publish.search import refresh_index
 from ..incremental import IncrementalBuilder, RebuildResult
 from ..project import Project
 from ..yamlsource import load_yaml_file
-from .watcher import DELETED, Change, SourceWatcher
+from .watcher import CHANGED, DELETED, Change, SourceWatcher
 
 CLIENT_JS = Path(__file__).with_name("client.js")
 CLIENT_URL = "/__serve__/client.js"
@@ -147,7 +148,7 @@ class Preview:
         self.port = port
         self.interval = interval
         self.debounce = debounce
-        self.builder = IncrementalBuilder(project, out, base_url=base_url)
+        self.builder = IncrementalBuilder(project, out, base_url=base_url, settle_later=True)
         self.base_path = base_path_of(project, base_url)
         self.state = BuildState()
         self.pending: dict[Path, Change] = {}
@@ -155,7 +156,8 @@ class Preview:
         self.first_change = 0.0
         self.executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="rebuild")
         self.watcher = SourceWatcher([project.content_dir, project.data_dir, project.templates_dir,
-                                      project.static_dir, project.schemas_dir, project.site_file])
+                                      project.static_dir, project.schemas_dir, project.site_file],
+                                     walk=self._walk, root=project.root)
         self.pages: dict[str, bytes] = {}   # output of the pages open in browsers, as they last saw it
         self.early_done: set[str] = set()   # pages the running rebuild has already put in place
         self._early_served: threading.Event | None = None   # see _run_build.early
@@ -185,6 +187,7 @@ class Preview:
 
     def initial_build(self) -> None:
         self._finish_build([], *self._run_build(None))
+        self._settle()
         self._refresh_search_now()
 
     # -- search index: refreshed after the browser has its page -----------------
@@ -247,6 +250,8 @@ class Preview:
             self.watcher.close()
             server.stop()
             self.executor.shutdown(wait=True, cancel_futures=True)
+            if self.builder.state.unsaved:   # its settle was cancelled
+                self._settle()
             self.console.info("stopped")
 
     def log_request(self, handler: web.RequestHandler) -> None:
@@ -256,6 +261,17 @@ class Preview:
                                f"{request.request_time() * 1000:.1f} ms")
 
     # -- watching and rebuilding ----------------------------------------------
+    def _walk(self, written: set[str] | None) -> tuple[dict[str, Any], SourceWalk] | None:
+        """The watcher's walk is the one a build makes (cache.input_stats): the rebuild that
+        follows takes it rather than stat-ing every source again.  After writes in place,
+        only the written files are stat-ed (cache.restat), when the watcher says which."""
+        if written is not None:
+            walked = restat(self.watcher.latest, self.project.root, written)
+            return None if walked is None else (walked[0], walked)
+        found: Found = {}
+        stats = input_stats(self.project, found)
+        return stats, (stats, found)
+
     def _poll(self) -> None:
         now = time.monotonic()
         changes = self.watcher.scan()
@@ -280,10 +296,11 @@ class Preview:
         self._settled.clear()
         self.early_done = set()
         open_pages = {w.rel for w in list(LiveReloadHandler.waiters) if getattr(w, "rel", "")}
-        future = self.executor.submit(self._run_build, {c.path for c in batch}, open_pages)
+        future = self.executor.submit(self._run_build, {c.path for c in batch}, open_pages, self.watcher.latest)
         self.loop.add_future(future, lambda f: self._finish_build(batch, *f.result()))
 
-    def _run_build(self, changed: set[Path] | None, open_pages: set[str] | None = None) -> tuple[str, Any, float]:
+    def _run_build(self, changed: set[Path] | None, open_pages: set[str] | None = None,
+                   walk: SourceWalk | None = None) -> tuple[str, Any, float]:
         """On the worker thread: never raises."""
         started = time.perf_counter()
 
@@ -297,7 +314,7 @@ class Preview:
             served.wait(EARLY_GRACE)
             self._early_served = None
         try:
-            outcome: tuple[str, Any] = ("ok", self.builder.rebuild(changed, open_pages, early))
+            outcome: tuple[str, Any] = ("ok", self.builder.rebuild(changed, open_pages, early, walk))
         except ContentError as exc:
             outcome = ("error", exc.diagnostics)
         except UsageError as exc:
@@ -341,6 +358,32 @@ class Preview:
         self._broadcast_status()
         if not self.pending and self._settled is not None:
             self._settled.set()
+        if self.loop is not None:
+            self.executor.submit(self._settle)
+
+    def _settle(self) -> None:
+        """After a build, once the browsers were told (on the rebuild thread): save the build
+        cache and check output/ (IncrementalBuilder.settle); repair what something else changed."""
+        try:
+            repair = self.builder.settle()
+        except OSError as exc:
+            self.console.error(f"build cache not saved in .cache/: {exc.strerror or exc}")
+            return
+        if repair and self.loop is not None:
+            self.console.info("a file in output/ was changed or deleted outside the preview: rebuilding")
+            self.loop.add_callback(self._repair)
+
+    def _repair(self) -> None:
+        """A file in output/ was deleted or changed by something else: rebuild (every file is
+        checked then, and the missing or altered ones are written again)."""
+        if self.out not in self.pending:
+            now = time.monotonic()
+            if not self.pending:
+                self.first_change = now
+            self.pending[self.out] = Change(self.out, CHANGED)
+            self.last_change = now
+            if self._settled is not None:
+                self._settled.clear()
 
     async def settled(self, timeout: float = 15.0) -> None:
         """Wait until no rebuild is running or queued (bounded, so a hang never blocks serving)."""
