@@ -373,3 +373,22 @@ def test_search_index_is_refreshed_once_the_preview_is_quiet(site: Path, serve) 
         assert time.monotonic() < deadline, "search index not refreshed:\n" + server.output()
         time.sleep(0.05)
     assert (index / "pagefind.js").is_file()
+
+
+def test_a_file_deleted_from_output_is_written_again_after_the_next_save(site: Path, serve) -> None:
+    """Rebuilds take output/ on trust and check it afterwards (IncrementalBuilder.settle):
+    a page deleted by hand comes back with the rebuild that follows the check."""
+    server = serve(site)
+    home = site / "output" / "index.html"
+    expected = home.read_bytes()
+    builds = server.status()["builds"]
+    home.unlink()
+    calf = site / "content" / "calf-cramps.md"
+    calf.write_text(calf.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    deadline = time.monotonic() + 15
+    while not home.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert home.exists(), server.output()
+    assert home.read_bytes() == expected
+    assert server.status()["builds"] >= builds + 2
+    assert "changed or deleted outside the preview" in server.output()

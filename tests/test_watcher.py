@@ -84,6 +84,67 @@ def test_every_kind_of_change_is_reported(watched, monkeypatch: pytest.MonkeyPat
     assert changes_within(watcher) == [("x.schema.json", ADDED)]
 
 
+def test_a_file_written_in_place_is_stat_ed_alone(watched, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Saving an article (in place, or an editor's hidden temporary file renamed over it)
+    looks at that file only; a file added, deleted or renamed walks the folders."""
+    root, watcher = watched
+    monkeypatch.setattr(watchmod, "RESCAN_EVERY", 3600.0)
+    time.sleep(0.2)
+    watcher.scan()
+    walks = watcher.walks
+    calf = root / "content" / "calf.md"
+    calf.write_text("calf, edited in place\n", encoding="utf-8")
+    assert changes_within(watcher) == [("calf.md", CHANGED)]
+    tmp = root / "content" / "guides" / ".toe.md.tmp"
+    tmp.write_text("toe, saved by renaming\n", encoding="utf-8")
+    os.replace(tmp, root / "content" / "guides" / "toe.md")
+    assert changes_within(watcher) == [("toe.md", CHANGED)]
+    assert watcher.walks == walks
+    (root / "content" / "added.md").write_text("added\n", encoding="utf-8")
+    assert changes_within(watcher) == [("added.md", ADDED)]
+    assert watcher.walks == walks + 1
+    os.replace(root / "content" / "added.md", root / "content" / "renamed.md")
+    assert sorted(changes_within(watcher)) == [("added.md", DELETED), ("renamed.md", ADDED)]
+    assert watcher.walks == walks + 2
+
+
+def test_a_custom_walk_is_used_and_patched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The preview's walk (cache.input_stats, by path inside the project): asked for a full
+    walk at the start and after an addition, for the written files after a save."""
+    from engine.cache import input_stats, restat
+    from engine.project import Project
+
+    monkeypatch.setattr(watchmod, "RESCAN_EVERY", 3600.0)
+    paths = make_sources(tmp_path)
+    project = Project(tmp_path)
+    calls: list[object] = []
+
+    def walk(written):  # type: ignore[no-untyped-def]
+        calls.append(written and sorted(os.path.basename(p) for p in written))
+        if written is not None:
+            walked = restat(watcher.latest, tmp_path, written)
+            return None if walked is None else (walked[0], walked)
+        found: dict = {}
+        stats = input_stats(project, found)
+        return stats, (stats, found)
+
+    watcher = SourceWatcher(paths, walk=walk, root=tmp_path)
+    try:
+        time.sleep(0.2)
+        watcher.scan()
+        calls.clear()
+        (tmp_path / "content" / "calf.md").write_text("calf, edited\n", encoding="utf-8")
+        assert changes_within(watcher) == [("calf.md", CHANGED)]
+        assert calls == [["calf.md"]]
+        fresh: dict = {}
+        assert watcher.latest == (input_stats(project, fresh), fresh)
+        (tmp_path / "content" / "added.md").write_text("added\n", encoding="utf-8")
+        assert changes_within(watcher) == [("added.md", ADDED)]
+        assert calls[-1] is None
+    finally:
+        watcher.close()
+
+
 def test_a_change_without_a_notification_is_found_by_the_periodic_walk(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     watcher = Counting(make_sources(tmp_path))
