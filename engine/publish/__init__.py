@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from ..cache import SITE_PAGES
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..cache import Dep
     from ..pipeline import Loaded
@@ -52,8 +54,8 @@ def configure(**values: bool) -> None:
 
 #: every site-wide file, in the order they are made
 SITE_FILES = ("sitemap.xml", "robots.txt", "feed.xml", "404.html")
-#: the metadata of every page (cache.SITE_PAGES): title, URL, dates, description, front matter ...
-PAGES_META: "Dep" = ("site", "pages")
+#: the metadata of every page: title, URL, dates, description, front matter ...
+PAGES_META: "Dep" = SITE_PAGES
 #: 404.html exists only while its template does
 NOT_FOUND_TEMPLATE: "Dep" = ("template", "404.html")
 

@@ -120,10 +120,6 @@ class Notifications:
             self._observer.schedule(handler, str(where), recursive=recursive)
         self._observer.start()
 
-    def changed(self) -> bool:
-        """Whether anything was reported since the last call."""
-        return self.take() is not None
-
     def take(self) -> News | None:
         """What was reported since the last call (None: nothing)."""
         if not self._flag.is_set():
