@@ -43,9 +43,8 @@ class Loaded:
     report: Report
     #: set by ``load_site(..., defer_checks=True)`` until :meth:`finish_checks` runs them
     pending_checks: Callable[[], Report] | None = None
-    #: the "site" dependency's value, when known from the build before (an unchanged model)
-    site_value: str | None = None
-    #: the live preview's memo of this model (load_site)
+    #: the live preview's memo of this model (load_site); its ``site_value`` is known when
+    #: the model was kept from the build before
     model: ModelMemo | None = None
 
     def finish_checks(self) -> None:
@@ -149,7 +148,6 @@ def load_site(project: Project, base_url: str | None = None, today: dt.date | No
         state.model = reused or ModelMemo(list(sources.pages), _data_docs(sources), repr(config), store, site)
     loaded = Loaded(sources, config, store, site, Report() if defer_checks else report,
                     check if defer_checks else None)
-    loaded.site_value = reused.site_value if reused is not None else None
     loaded.model = state.model if state is not None else None
     return loaded
 
@@ -551,8 +549,8 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
     site = loaded.site
     old = cache.pages if cache is not None else {}
     resolver = Resolver(project, loaded, old, renderer.asset)
-    if loaded.site_value is not None:
-        resolver.memo[SITE_PAGES] = loaded.site_value
+    if loaded.model is not None and loaded.model.site_value is not None:
+        resolver.memo[SITE_PAGES] = loaded.model.site_value
     recorder = DepRecorder(cache.deps if cache is not None else DepTable(), resolver)
     entries: dict[str, PageEntry] = {}
     problems: list[Diagnostic] = []
