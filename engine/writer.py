@@ -15,6 +15,7 @@ so a mistyped ``--output`` can never delete an editor's work.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import time
@@ -264,7 +265,20 @@ class InPlaceOutput(_Ledger):
         self._out_dirs: set[str] = set()
 
     def _target(self, rel: str) -> Path:
-        return _made_parent(self.pending / _inside(rel), self._dirs)
+        return _made_parent(self._pending_file(rel), self._dirs)
+
+    def _pending_file(self, rel: str) -> Path:
+        """Where *rel* waits for :meth:`commit`: flat, named by a digest of its path.
+
+        Mirroring the output's folders here made a folder per changed page,
+        created and deleted again on every build: twice the new inodes of
+        the files themselves, and on a file system that avoids reusing
+        recently freed inodes (ext4 without a journal, like the test
+        machine's) each one costs a scan past the ones freed before it.
+        The name depends only on *rel*, so forked workers agree on it.
+        """
+        return self.pending / hashlib.blake2b(_inside(rel).encode("utf-8", "surrogatepass"),
+                                              digest_size=16).hexdigest()
 
     def put(self, rel: str, data: bytes) -> None:
         self.note(rel, self.write(rel, data))
@@ -302,7 +316,7 @@ class InPlaceOutput(_Ledger):
         for rel in rels:
             if rel not in self._committed:
                 target = _made_parent(self.out / rel, self._out_dirs)
-                os.replace(self.pending / rel, target)
+                os.replace(self._pending_file(rel), target)
                 self._committed.add(rel)
 
     def commit(self) -> None:

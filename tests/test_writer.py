@@ -1,4 +1,4 @@
-"""The staged writer: the replaced output folder is removed after the build, in the background."""
+"""The writers: the replaced output folder is removed in the background; in-place updates wait flat, then move."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from conftest import tree_bytes
-from engine.writer import MARKER, StagedOutput, remove_in_background
+from engine.writer import MARKER, InPlaceOutput, StagedOutput, remove_in_background
 
 
 def staged_build(out: Path, pages: dict[str, bytes]) -> StagedOutput:
@@ -59,3 +59,23 @@ def test_folders_without_the_marker_are_never_touched(tmp_path: Path) -> None:
 
 def test_remove_in_background_of_a_missing_folder_is_harmless(tmp_path: Path) -> None:
     remove_in_background(tmp_path / "nothing-here")
+
+
+def test_in_place_updates_wait_in_one_flat_folder_then_land_where_they_belong(tmp_path: Path) -> None:
+    """No folder per changed page in the pending area (each was an inode made and freed per build)."""
+    out = tmp_path / "out"
+    staged_build(out, {"a/index.html": b"a", "b/c/index.html": b"c", "d.html": b"d"})
+    writer = InPlaceOutput(out)
+    writer.put("a/index.html", b"a2")
+    writer.put("b/c/index.html", b"c2")
+    writer.put("new/deep/index.html", b"n")
+    writer.put("d.html", b"d")                       # unchanged: not written at all
+    pending = list(writer.pending.iterdir())
+    assert len(pending) == 3 and all(p.is_file() for p in pending)
+    assert (out / "a" / "index.html").read_bytes() == b"a"   # nothing visible before commit
+    writer.finish({"a/index.html", "b/c/index.html", "new/deep/index.html", "d.html", MARKER},
+                  {"a/index.html", "b/c/index.html", "d.html", MARKER})
+    writer.commit()
+    assert tree_bytes(out) == {"a/index.html": b"a2", "b/c/index.html": b"c2", "new/deep/index.html": b"n",
+                               "d.html": b"d", MARKER: (out / MARKER).read_bytes()}
+    assert not writer.pending.exists()
