@@ -84,8 +84,10 @@ def set_aside(path: Path) -> None:
     for the file system: on this machine's ext4, inodes freed in the last
     seconds are skipped one by one when new ones are allocated, and a cold
     build after ``rm -rf output`` spent 1.2 s of system time instead of 0.25 s
-    (whichever tool ran after the deletion paid it).  The trash is emptied
-    between the measurements (:func:`empty_trash`), never during one.
+    (whichever tool ran after the deletion paid it; the kernel skips inodes
+    freed in the last minute, or the last six when their table block is
+    still dirty).  The trash is emptied once the whole run is over
+    (:func:`empty_trash`), so no measurement follows a mass deletion.
     """
     if path.exists():
         TRASH.mkdir(parents=True, exist_ok=True)
@@ -418,6 +420,17 @@ def main(argv: list[str] | None = None) -> int:
     # set, every build would otherwise compile the engine from source (~80 ms of each figure).
     subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "engine")], check=True)
     cold: dict[int, dict[str, tuple[float, int] | None]] = {}
+    empty_trash()   # left by an interrupted run
+    try:
+        measure(args, py, cold)
+    finally:
+        empty_trash()
+    if args.compare:
+        print_table(cold)
+    return 0
+
+
+def measure(args: argparse.Namespace, py: Path | None, cold: dict[int, dict[str, tuple[float, int] | None]]) -> None:
     for size in [int(s) for s in args.sizes.split(",") if s]:
         repeat = args.repeat if size <= 2000 else args.big_repeat
         site = make_corpus(size)
@@ -429,9 +442,7 @@ def main(argv: list[str] | None = None) -> int:
             work = HERE / "corpus" / f"others-{size}"
             prepare_others(site, work)
             jobs += other_jobs(py, site, work)
-        empty_trash()
         cold[size] = round_robin(jobs, repeat)
-        empty_trash()
         if cold[size][OURS] is None:
             raise SystemExit(f"bench: {OURS}'s own cold build failed (see above)")
         ours = {"cold build (--no-cache)": cold[size][OURS], **bench_tool(site, repeat)}
@@ -440,9 +451,6 @@ def main(argv: list[str] | None = None) -> int:
         for name, figure in cold[size].items():
             if name != OURS and figure is not None:
                 print(f"  {name:34s} full build {figure[0]:8.2f} s   peak {figure[1]:6d} MiB")
-    if args.compare:
-        print_table(cold)
-    return 0
 
 
 if __name__ == "__main__":

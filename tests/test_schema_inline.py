@@ -109,8 +109,11 @@ def test_the_built_validators_have_no_references_left() -> None:
         assert refs(validator.schema) == 0, name
 
 
-@pytest.mark.parametrize("schema, label, data", documents(),
-                         ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(documents())])
+DOCUMENTS = documents()
+
+
+@pytest.mark.parametrize("schema, label, data", DOCUMENTS,
+                         ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(DOCUMENTS)])
 def test_random_mistakes_give_the_same_messages(schema: str, label: str, data: Any) -> None:
     inlined = load_schemas(BUILTIN_SCHEMAS).validators[schema[: -len(".schema.json")]]
     original = as_written(schema)

@@ -178,11 +178,11 @@ def inline_refs(schema: Any, name: str, contents: dict[str, Any]) -> Any:
             return node
         if _SCOPED & node.keys():
             raise LookupError("scoped")
-        ref = node.get("$ref")
         out = {key: copy(value, base, seen) for key, value in node.items() if key != "$ref"}
-        if not isinstance(ref, str):
-            return {**node, **out} if "$ref" in node else out
-        found = target(ref, base)
+        if "$ref" not in node:
+            return out
+        ref = node["$ref"]
+        found = target(ref, base) if isinstance(ref, str) else None
         key = (found[1], ref.partition("#")[2]) if found is not None else None
         if found is None or key in seen or not isinstance(found[0], (dict, bool)):
             raise LookupError(ref)
