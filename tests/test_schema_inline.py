@@ -151,3 +151,13 @@ def test_annotations_beside_a_reference_stay_beside_it() -> None:
     assert out["properties"]["a"] == {"description": "outer", "allOf": [{"type": "string", "description": "inner"}]}
     assert out["properties"]["b"] == {"allOf": [{"type": "string", "description": "inner"}]}
     assert contents["p.schema.json"]["properties"]["b"] == {"$ref": "c.schema.json#/$defs/t"}   # not changed
+
+
+def test_data_and_names_that_look_like_references_are_left_alone() -> None:
+    """``enum``/``const`` values are data and ``properties`` keys are names, even when spelled ``$ref``."""
+    contents = {"d.schema.json": {"$defs": {"t": {"type": "string"}}, "properties": {
+        "$ref": {"$ref": "#/$defs/t"},
+        "kind": {"enum": [{"$ref": "#/$defs/t"}], "const": {"$ref": "#/$defs/t"}}}}}
+    out = inline_refs(contents["d.schema.json"], "d.schema.json", contents)
+    assert out["properties"]["$ref"] == {"allOf": [{"type": "string"}]}
+    assert out["properties"]["kind"] == contents["d.schema.json"]["properties"]["kind"]

@@ -16,7 +16,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Collection, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable
 
 from ..diagnostics import Diagnostic
 from ..yamlsource import YamlDoc, dotted
@@ -136,6 +136,25 @@ def load_schemas(folder: Path, rel_prefix: str = "schemas", trusted: Collection[
 #: keywords that change how references inside a subschema resolve: a subschema holding
 #: one is never copied elsewhere (its ``$ref`` is left to jsonschema)
 _SCOPED = frozenset({"$id", "$anchor", "$dynamicAnchor", "$dynamicRef", "$recursiveRef", "$schema"})
+#: keywords whose value is data, not a schema: an ``enum`` entry may be ``{"$ref": ...}``
+_DATA = frozenset({"enum", "const", "default", "examples"})
+#: keywords whose value maps names to schemas: a property may be called ``$ref``
+_NAMED = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
+
+
+def _map_subschemas(node: dict[str, Any], apply: Callable[[Any], Any]) -> dict[str, Any]:
+    """*node* with *apply* run on each subschema (every keyword except ``$ref``)."""
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "$ref":
+            continue
+        if key in _DATA:
+            out[key] = value
+        elif key in _NAMED and isinstance(value, dict):
+            out[key] = {name: apply(sub) for name, sub in value.items()}
+        else:
+            out[key] = apply(value)
+    return out
 
 
 def inline_refs(schema: Any, name: str, contents: dict[str, Any]) -> Any:
@@ -178,7 +197,7 @@ def inline_refs(schema: Any, name: str, contents: dict[str, Any]) -> Any:
             return node
         if _SCOPED & node.keys():
             raise LookupError("scoped")
-        out = {key: copy(value, base, seen) for key, value in node.items() if key != "$ref"}
+        out = _map_subschemas(node, lambda sub: copy(sub, base, seen))
         if "$ref" not in node:
             return out
         ref = node["$ref"]
@@ -200,8 +219,8 @@ def inline_refs(schema: Any, name: str, contents: dict[str, Any]) -> Any:
             try:
                 return copy(node, name, ())
             except LookupError:
-                pass
-        return {key: walk(value) for key, value in node.items()}
+                return {**_map_subschemas(node, walk), "$ref": node["$ref"]}
+        return _map_subschemas(node, walk)
 
     return walk(schema)
 
