@@ -407,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     global TIMEOUT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated corpus sizes")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per figure (median)")
     parser.add_argument("--big-repeat", type=int, default=1, help="runs per figure above 2,000 pages")
     parser.add_argument("--compare", action="store_true", help="also time the floor script and other generators")
     parser.add_argument("--timeout", type=float, default=TIMEOUT,

@@ -64,3 +64,21 @@ def test_an_in_place_rebuild_rendered_by_workers_equals_a_cold_build(big_site: P
     assert tree_bytes(big_site / "output") == tree_bytes(tmp_path / "cold")
     assert "<!-- edited -->" in (big_site / "output" / PAGE.format(n=7)).read_text("utf-8")
     assert not list(big_site.glob(".output.*")), "a pending folder was left behind"
+
+
+def test_chunks_cover_every_page_once_and_shrink_towards_the_end() -> None:
+    """The workers finish within a few pages of each other: the last chunks are small,
+    whatever the number of pages and workers, and no page is given twice or left out."""
+    from engine.parallel import MIN_CHUNK, chunks
+    for count in (1, 7, 150, 1_010, 10_010):
+        for jobs in (1, 2, 8):
+            items = list(range(count))
+            got = chunks(items, jobs)
+            assert [i for chunk in got for i in chunk] == items
+            sizes = [len(chunk) for chunk in got]
+            assert sizes == sorted(sizes, reverse=True)
+            assert all(size >= MIN_CHUNK for size in sizes[:-1])
+            assert sizes[-1] <= max(MIN_CHUNK, count // (4 * jobs))
+            if count >= 1_000:
+                # the tail a worker may render alone is a small share of the whole
+                assert max(sizes[-jobs:]) <= max(MIN_CHUNK, count // 100)
