@@ -54,17 +54,19 @@ MIN_CHUNK = 8
 
 def chunks(items: list[int], jobs: int) -> list[list[int]]:
     """Chunks that shrink as the work runs out: each is a quarter of one worker's share of
-    what is left, and never under MIN_CHUNK pages.
+    what is left, at most an eighth of its share of the whole, and never under MIN_CHUNK pages.
 
     With equal chunks, the worker that takes the last one renders alone while the
     others idle: up to a whole chunk's time (8 chunks per worker at 10,000 pages was
     5 s of one core).  Shrinking chunks end the workers within a few pages of each
-    other, and the first, large ones keep the number of round trips low.
+    other.  The cap keeps the first results, and so the progress bar, as early as
+    with equal chunks; a page's results arrive with its whole chunk.
     """
     out: list[list[int]] = []
     start = 0
+    largest = -(-len(items) // (8 * jobs))
     while start < len(items):
-        size = max(MIN_CHUNK, (len(items) - start) // (4 * jobs))
+        size = max(MIN_CHUNK, min(largest, (len(items) - start) // (4 * jobs)))
         out.append(items[start:start + size])
         start += size
     return out

@@ -79,6 +79,8 @@ def test_chunks_cover_every_page_once_and_shrink_towards_the_end() -> None:
             assert sizes == sorted(sizes, reverse=True)
             assert all(size >= MIN_CHUNK for size in sizes[:-1])
             assert sizes[-1] <= max(MIN_CHUNK, count // (4 * jobs))
+            # the first results (and the progress bar) come no later than with 8 equal chunks per worker
+            assert sizes[0] <= max(MIN_CHUNK, -(-count // (8 * jobs)))
             if count >= 1_000:
                 # the tail a worker may render alone is a small share of the whole
                 assert max(sizes[-jobs:]) <= max(MIN_CHUNK, count // 100)
