@@ -54,7 +54,8 @@ MIN_CHUNK = 8
 
 def chunks(items: list[int], jobs: int) -> list[list[int]]:
     """Chunks that shrink as the work runs out: each is a quarter of one worker's share of
-    what is left, at most an eighth of its share of the whole, and never under MIN_CHUNK pages.
+    what is left, at most an eighth of its share of the whole, and (but for the remainder
+    at the end) never under MIN_CHUNK pages.
 
     With equal chunks, the worker that takes the last one renders alone while the
     others idle: up to a whole chunk's time (8 chunks per worker at 10,000 pages was
