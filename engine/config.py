@@ -17,6 +17,9 @@ class Person:
     name: str
     credentials: str = ""
     url: str = ""
+    role: str = ""
+    #: a registered clinician: only then do pages claim a medical review (JSON-LD ``reviewedBy``)
+    clinical: bool = False
 
 
 @dataclass
@@ -70,7 +73,8 @@ def normalise_base_url(value: str) -> str:
 
 def _person(value: Any, fallback: Person) -> Person:
     if isinstance(value, dict) and value.get("name"):
-        return Person(str(value["name"]), str(value.get("credentials", "")), str(value.get("url", "")))
+        return Person(str(value["name"]), str(value.get("credentials", "")), str(value.get("url", "")),
+                      str(value.get("role", "")), value.get("clinical") is True)
     if isinstance(value, str) and value.strip():
         return Person(value.strip())
     return fallback

@@ -22,6 +22,7 @@ from .cache import (SITE_PAGES, BuildCache, Dep, DepTable, PageEntry, fingerprin
                     unpack_ids)
 from .config import SiteConfig, config_from_data
 from .diagnostics import ContentError, Diagnostic, Report
+from .validation.pagerules import check_page_rules
 from .project import Project
 from .writer import KEPT, MARKER, InPlaceOutput, Output, StagedOutput, check_output_dir
 
@@ -197,8 +198,13 @@ def static_files(project: Project) -> list[tuple[Path, str]]:
 
 
 def render_site(project: Project, loaded: Loaded) -> list[PageResult]:
+    """Every page, in memory; raises ContentError when one breaks a site rule (``rules:``)."""
     from .render import SiteRenderer
-    return SiteRenderer(project, loaded.site).render()
+    results = SiteRenderer(project, loaded.site).render()
+    broken = check_page_rules(loaded.sources.site, loaded.store, results)
+    if broken:
+        raise ContentError(broken)
+    return results
 
 
 # -- fingerprints ------------------------------------------------------------
@@ -665,6 +671,9 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
     if problems:
         raise ContentError(problems)
     results = sorted(by_output.values(), key=lambda r: r.page.output)
+    broken = check_page_rules(loaded.sources.site, loaded.store, results)
+    if broken:
+        raise ContentError(broken)
     return Rendered(results, fresh, entries, recorder, listed)
 
 

@@ -244,7 +244,7 @@ class PageContext:
         source = str(definition.data.get("source", "nutrients"))
         # rows that name a missing record are skipped: depend on their absence too
         self.deps.update(("record", f"{source}:{rid}") for rid in definition.data.get("rows") or [])
-        table = build_table(definition, self.site.data, self.cite, self.text)
+        table = build_table(definition, self.site.data)
         self.deps.update(("record", f"{r.collection}:{r.id}") for r in table.records)
         self._show(table.records)
         return table

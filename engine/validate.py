@@ -42,6 +42,8 @@ from .sources import SourcePage, Sources
 from .structure import DEFAULT_GENERATE, output_for_url, url_for_name
 from .templates import make_env, template_diagnostic
 from .validation.content import Candidate, allowed_only, body_lines, line_candidates, plain_and_safe
+from .validation.datarules import check_data_rules
+from .validation.statements import ReadabilityRules, StatementRules, check_readability, check_statements, rules_from_site
 from .validation.schema import FRONT_MATTER, SchemaSet, load_schemas, suggest as _suggest, validate_doc
 from .yamlsource import YamlDoc
 
@@ -242,6 +244,9 @@ def check_data(sources: Sources, store: DataStore, schemas: SchemaSet) -> DataCh
     used_refs = check_references(store, tail)
     check_comparisons(store, tail)
     check_faq_topics(store, tail)
+    site = sources.site.data if isinstance(sources.site.data, dict) else {}
+    statements, _ = rules_from_site(site)
+    tail.extend(check_data_rules(store.files, schemas, store.collections, statements.markers))
     return DataCheck(head.items, tail.items, used_refs)
 
 
@@ -343,6 +348,8 @@ class PageContext:
     blocks: dict[str, list[str]]       # block name -> collections it reads
     templates: set[str]
     allowed_html: set[str]             # lower-case entries of allow_raw_html
+    statements: StatementRules = StatementRules()
+    readability: ReadabilityRules = ReadabilityRules()
 
     @cached_property
     def topics(self) -> set[str]:
@@ -352,10 +359,17 @@ class PageContext:
     def known_refs(self) -> set[str]:
         return set(self.store.collections.get("references", {}))
 
+    @cached_property
+    def unseen_refs(self) -> frozenset[str]:
+        """References whose text was never seen: a citation of only these is a warning."""
+        return frozenset(rid for rid, r in self.store.collections.get("references", {}).items()
+                         if r.data.get("text_seen") is False)
+
     def fingerprint(self) -> str:
         """Digest of every input above (ids of all collections stand in for the store)."""
         ids = sorted((name, sorted(records)) for name, records in self.store.collections.items())
-        value = (sorted(self.templates), sorted(self.blocks.items()), ids, sorted(self.allowed_html))
+        value = (sorted(self.templates), sorted(self.blocks.items()), ids, sorted(self.allowed_html),
+                 self.statements, self.readability, sorted(self.unseen_refs))
         return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
@@ -363,7 +377,8 @@ def page_context(sources: Sources, store: DataStore, templates: TemplateCheck) -
     site = sources.site.data if isinstance(sources.site.data, dict) else {}
     allowed = site.get("allow_raw_html")
     allowed_html = {str(a).lower() for a in allowed} if isinstance(allowed, list) else set()
-    return PageContext(store, templates.blocks, templates.names, allowed_html)
+    statements, readability = rules_from_site(site)
+    return PageContext(store, templates.blocks, templates.names, allowed_html, statements, readability)
 
 
 #: a citation ``("c", line, col, reference id)`` or a block line ``("d", line, text)``
@@ -443,6 +458,10 @@ def check_page(src: SourcePage, ctx: PageContext, facts: PageFacts | None = None
             check_directive(src, event[1], event[2], ctx.store, ctx.blocks, report)
     for lineno, col, message, hint in allowed_only(facts.html, ctx.allowed_html):
         report.error(src.rel, lineno, col, message, "", hint)
+    if data.get("uncited") not in ctx.statements.markers:
+        report.extend(check_statements(src.rel, src.body, src.body_line, ctx.statements, ctx.unseen_refs))
+    report.extend(check_readability(src.rel, src.body, src.body_line, ctx.readability,
+                                    meta.where(("title",))[0]))
     return report.items
 
 

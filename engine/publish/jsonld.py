@@ -122,7 +122,9 @@ def graph(ctx: Any) -> dict[str, Any]:
         web_page["medicalAudience"] = AUDIENCE
     if page.last_reviewed:
         web_page["lastReviewed"] = page.last_reviewed.isoformat()
-    for key, who in (("author", page.author), ("reviewedBy", page.reviewer)):
+    # reviewedBy claims a medical review: only a reviewer recorded as a clinician gives one
+    reviewer = page.reviewer if page.reviewer is not None and page.reviewer.clinical else None
+    for key, who in (("author", page.author), ("reviewedBy", reviewer)):
         node = person(who)
         if node:
             web_page[key] = node

@@ -1,0 +1,218 @@
+"""Markdown pages: no statement without a source, and a reading level readers can manage.
+
+Both checks read the page's blocks as an editor sees them: paragraphs, list
+items and table cells, each with the line it starts on, so a warning points
+at the sentence to fix.  Headings, code, raw HTML, ``::: block`` lines and
+links on their own (navigation) are not statements.
+
+A block is cited when it holds ``[@id]``; it needs no citation when it ends
+with a marker class written the attr_list way (``{: .general-advice}``), or
+when the page's front matter says ``uncited: site-text``.  Reading level is
+Flesch-Kincaid from textstat (a maintained library, not a hand-made syllable
+counter), per page and per paragraph long enough to score.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Collection, Iterator, NamedTuple
+
+from ..diagnostics import Diagnostic
+
+FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+ITEM_RE = re.compile(r"^(\s*)([-*+]|\d{1,9}[.)])\s+")
+ATTR_RE = re.compile(r"\{:?\s*([^}\n]*)\}\s*$")
+CITE_RE = re.compile(r"\[@\s*[A-Za-z0-9][^\]]*\]")
+EMPTY_CITE_RE = re.compile(r"\[@[\s;,@]*\]")
+LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+LINK_ONLY_RE = re.compile(r"^(?:\s*!?\[[^\]]*\]\([^)]*\)\s*[,;.]?)+$")
+WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
+SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9])")
+TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+class Block(NamedTuple):
+    line: int
+    col: int
+    kind: str          # paragraph | item | cell
+    text: str
+
+
+@dataclass(frozen=True)
+class StatementRules:
+    min_words: int = 6
+    markers: tuple[str, ...] = ("general-advice", "site-text")
+
+
+@dataclass(frozen=True)
+class ReadabilityRules:
+    max_grade: float = 8.0
+    max_sentence_words: int = 25
+    min_words: int = 40
+
+
+def rules_from_site(site: dict[str, Any]) -> tuple[StatementRules, ReadabilityRules]:
+    """The two rule sets from ``statements:`` and ``readability:`` in site.yaml (types checked by its schema)."""
+    s = site.get("statements") if isinstance(site.get("statements"), dict) else {}
+    r = site.get("readability") if isinstance(site.get("readability"), dict) else {}
+    base_s, base_r = StatementRules(), ReadabilityRules()
+    markers = s.get("markers")
+    return (StatementRules(int(s.get("min_words", base_s.min_words)),
+                           tuple(map(str, markers)) if isinstance(markers, list) else base_s.markers),
+            ReadabilityRules(float(r.get("max_grade", base_r.max_grade)),
+                             int(r.get("max_sentence_words", base_r.max_sentence_words)),
+                             int(r.get("min_words", base_r.min_words))))
+
+
+def blocks(body: str, first_line: int) -> Iterator[Block]:
+    """Paragraphs, list items and table cells of a Markdown body, with where each starts."""
+    fence = ""
+    current: list[str] = []
+    start = (0, 0, "")
+    in_html = False
+    table_rows = 0
+
+    def flush() -> Iterator[Block]:
+        if current:
+            yield Block(start[0], start[1], start[2], " ".join(s.strip() for s in current))
+        current.clear()
+
+    for lineno, line in enumerate(body.split("\n"), first_line):
+        stripped = line.strip()
+        if fence:
+            if stripped.startswith(fence):
+                fence = ""
+            continue
+        found = FENCE_RE.match(line)
+        if found:
+            yield from flush()
+            fence = found.group(1)[0] * 3
+            continue
+        if not stripped:
+            yield from flush()
+            in_html = False
+            table_rows = 0
+            continue
+        if in_html:
+            continue
+        if stripped.startswith(("#", ":::")) or (stripped.startswith("<") and not current):
+            yield from flush()
+            in_html = stripped.startswith("<")
+            continue
+        if current and ATTR_RE.fullmatch(stripped):      # '{: .general-advice}' on its own line
+            current.append(stripped)
+            continue
+        if stripped.startswith("|") or (table_rows and "|" in stripped):
+            yield from flush()
+            table_rows += 1
+            if TABLE_RULE_RE.match(stripped) or table_rows == 1:
+                continue          # the rule under the header, and the header row: headings
+            start_col = line.find("|") + 2 if stripped.startswith("|") else len(line) - len(line.lstrip()) + 1
+            for cell in re.split(r"(?<!\\)\|", stripped.strip("|")):
+                if cell.strip():
+                    yield Block(lineno, start_col + len(cell) - len(cell.lstrip()), "cell", cell.strip())
+                start_col += len(cell) + 1
+            continue
+        item = ITEM_RE.match(line)
+        if item:
+            yield from flush()
+            start = (lineno, item.end() + 1, "item")
+            current.append(line[item.end():])
+            continue
+        if line.startswith("    ") and not current:
+            continue              # indented code
+        if not current:
+            text = stripped.lstrip(">").strip()
+            start = (lineno, len(line) - len(line.lstrip()) + 1, "paragraph")
+            current.append(text)
+        else:
+            current.append(stripped.lstrip(">").strip() if stripped.startswith(">") else stripped)
+    yield from flush()
+
+
+def marker_classes(text: str) -> set[str]:
+    found = ATTR_RE.search(text)
+    if not found:
+        return set()
+    return {part[1:] for part in found.group(1).split() if part.startswith(".")}
+
+
+def plain(text: str) -> str:
+    """The words a reader sees: no citations, link targets, attribute lists or emphasis marks."""
+    text = CITE_RE.sub("", ATTR_RE.sub("", text))
+    text = LINK_RE.sub(r"\1", text)
+    return re.sub(r"[*_`]+", "", text).strip()
+
+
+def words(text: str) -> int:
+    return len(WORD_RE.findall(text))
+
+
+def check_statements(rel: str, body: str, first_line: int, rules: StatementRules,
+                     unseen: Collection[str] = ()) -> list[Diagnostic]:
+    """A warning per block of *min_words* words or more that cites nothing and is not marked,
+    and per citation made only of sources whose text was never seen (*unseen*)."""
+    out: list[Diagnostic] = []
+    for block in blocks(body, first_line):
+        if EMPTY_CITE_RE.search(block.text):
+            out.append(Diagnostic(rel, block.line, block.col, "error", "empty citation '[@]'", "citation",
+                                  "write the reference id after '@', e.g. [@nhs-leg-cramps]"))
+            continue
+        for cited in CITE_RE.findall(block.text):
+            ids = [part.strip().lstrip("@") for part in re.split(r"[;,]", cited[2:-1]) if part.strip()]
+            if ids and unseen and all(rid in unseen for rid in ids):
+                out.append(Diagnostic(rel, block.line, block.col, "warning",
+                                      f"{cited} cites only sources whose text was never seen (text_seen: false)",
+                                      "citation", "add a source whose text was checked, or drop the statement"))
+        if CITE_RE.search(block.text) or marker_classes(block.text) & set(rules.markers):
+            continue
+        text = ATTR_RE.sub("", block.text).strip()
+        if LINK_ONLY_RE.match(text) or words(plain(text)) < rules.min_words:
+            continue
+        out.append(Diagnostic(rel, block.line, block.col, "warning", "statement without a citation", "",
+                              "cite the source that backs it, e.g. [@nhs-leg-cramps]; if it is common-sense "
+                              "advice or about the site, end it with {: ." + " } or {: .".join(rules.markers) + " }"))
+    return out
+
+
+def grade(text: str) -> float:
+    """Flesch-Kincaid grade of *text*, by textstat (pyphen's hyphenation dictionaries count the
+    syllables); imported on first use, so a build with every page cached never loads it."""
+    import textstat
+    return float(textstat.flesch_kincaid_grade(text))
+
+
+def check_readability(rel: str, body: str, first_line: int, rules: ReadabilityRules,
+                      title_line: int = 1) -> list[Diagnostic]:
+    """Warnings for long sentences, hard paragraphs and a hard page."""
+    out: list[Diagnostic] = []
+    prose: list[str] = []
+    for block in blocks(body, first_line):
+        if block.kind == "cell":
+            continue
+        text = plain(block.text)
+        if not text:
+            continue
+        prose.append(text if text.endswith((".", "!", "?", ":")) else text + ".")
+        for sentence in SENTENCE_END_RE.split(text):
+            count = words(sentence)
+            if count > rules.max_sentence_words:
+                out.append(Diagnostic(rel, block.line, block.col, "warning",
+                                      f"sentence of {count} words (at most {rules.max_sentence_words}): "
+                                      f"'{' '.join(sentence.split()[:8])} ...'", "readability",
+                                      "split it into two sentences"))
+        if words(text) >= rules.min_words:
+            score = grade(text)
+            if score > rules.max_grade:
+                out.append(Diagnostic(rel, block.line, block.col, "warning",
+                                      f"paragraph reads at grade {score:g} (at most {rules.max_grade:g})",
+                                      "readability", "use shorter sentences and everyday words"))
+    whole = " ".join(prose)
+    if words(whole) >= rules.min_words:
+        score = grade(whole)
+        if score > rules.max_grade:
+            out.append(Diagnostic(rel, title_line, 1, "warning",
+                                  f"page reads at grade {score:g} (at most {rules.max_grade:g})", "readability",
+                                  "use shorter sentences and everyday words"))
+    return out
