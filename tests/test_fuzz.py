@@ -31,8 +31,8 @@ from engine.render import SiteRenderer
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2000"))
 TARGETS = ["data/nutrients.yaml", "data/faqs.yaml", "data/comparisons.yaml", "data/references.yaml",
            "data/site.yaml", "data/causes.yaml", "data/relief.yaml", "content/calf-cramps.md", "content/index.md"]
-KEYS = ["id", "name", "title", "summary", "relation", "evidence", "cramp_link", "food_sources", "body_parts",
-        "references", "topics", "rows", "columns", "field", "source", "urgency", "nutrients", "faqs",
+KEYS = ["id", "name", "title", "summary", "relation", "grade", "cramp_link", "food_sources", "body_parts",
+        "references", "topics", "rows", "columns", "field", "source", "tier", "nutrients", "faqs",
         "comparisons", "causes", "red_flags", "question", "answer", "url", "year", "template", "slug",
         "topic", "last_reviewed", "next_review", "nav_order", "generate", "collection", "allow_raw_html",
         "magnesium", "calf", "ref-one", "ref-two", "direct", "mixed"]
@@ -94,9 +94,9 @@ def fuzz_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     root = make_project(holder / "site")
     (root / "data/causes.yaml").write_text(
         "causes:\n  - id: dehydration\n    name: Dehydration\n    category: lifestyle\n"
-        "    summary: \"Not drinking enough.\"\n    body_parts: [calf]\n    references: [ref-one]\n")
+        "    grade: established\n    summary: \"Not drinking enough.\"\n    body_parts: [calf]\n    references: [ref-one]\n")
     (root / "data/relief.yaml").write_text(
-        "red_flags:\n  - id: swelling\n    symptom: \"Swelling\"\n    urgency: urgent\n"
+        "triage_tiers:\n  - {id: emergency, heading: \"Call 999 if\", action: \"Call 999\"}\n  - {id: urgent, heading: \"Get help today if\", action: \"Call 111\"}\n  - {id: routine, heading: \"See a GP if\", action: \"See a GP\"}\nred_flags:\n  - id: swelling\n    symptom: \"Swelling\"\n    tier: urgent\n"
         "    advice: \"See a GP.\"\n    body_parts: [calf]\n    references: [ref-two]\n")
     originals = {rel: (root / rel).read_bytes() for rel in TARGETS}
     load_site(Project(root), today=dt.date(2026, 6, 1))  # the starting point is valid

@@ -64,7 +64,7 @@ def test_docs_data_md_is_up_to_date() -> None:
 
 def test_docs_mention_every_field() -> None:
     text = (ROOT / "docs" / "data.md").read_text(encoding="utf-8")
-    for name in ("food_sources", "cramp_link", "urgency", "body_parts", "last_reviewed", "allow_raw_html"):
+    for name in ("food_sources", "cramp_link", "tier", "grade", "claims", "body_parts", "last_reviewed", "allow_raw_html"):
         assert f"`{name}`" in text
 
 
@@ -78,7 +78,7 @@ def test_real_site_passes(real_site: Path, capsys: pytest.CaptureFixture[str]) -
 
 def test_all_problems_in_one_run_sorted(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
     edit(site / "data/nutrients.yaml", "relation: direct", "relation: direkt")
-    edit(site / "data/nutrients.yaml", "food_sources: [\"bananas\"]", "food_source: [\"bananas\"]")
+    edit(site / "data/nutrients.yaml", "food_sources: {items: [\"bananas\"]", "food_source: {items: [\"bananas\"]")
     edit(site / "data/faqs.yaml", "topics: [calf]", "topics: [knee]")
     edit(site / "content/calf-cramps.md", "[@ref-one]", "[@nope]")
     edit(site / "content/index.md", "title: Fixture home", "titel: Fixture home")
@@ -86,9 +86,9 @@ def test_all_problems_in_one_run_sorted(site: Path, capsys: pytest.CaptureFixtur
     assert code == 1
     located = [line.split(": error: ")[0] for line in out.splitlines() if ": error: " in line]
     assert located == ["content/calf-cramps.md:8:25", "content/index.md:2:1", "content/index.md:2:1",
-                       "data/faqs.yaml:5:14", "data/nutrients.yaml:7:17", "data/nutrients.yaml:25:5"]
+                       "data/faqs.yaml:5:14", "data/nutrients.yaml:7:17", "data/nutrients.yaml:37:5"]
     assert "check: 6 errors; nothing was written" in out
-    assert re.search(r"^data/nutrients.yaml:25:5: error: unknown field 'food_source' "
+    assert re.search(r"^data/nutrients.yaml:37:5: error: unknown field 'food_source' "
                      r"\[nutrients\[1\]\.food_source\]\n    hint: did you mean 'food_sources'\?$", out, re.M)
 
 
@@ -109,7 +109,7 @@ def test_warnings_exit_zero_unless_strict(site: Path, capsys: pytest.CaptureFixt
 
 
 def test_failed_build_writes_nothing(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    edit(site / "data/nutrients.yaml", "evidence: mixed", "evidence: strong")
+    edit(site / "data/nutrients.yaml", "grade: limited", "grade: strong")
     code, out = cli(site, "build", capsys=capsys)
     assert code == 1 and "build: 1 error; nothing was written" in out
     assert not (site / "output").exists()
