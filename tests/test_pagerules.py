@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
-from tests.conftest import tree_bytes
+from conftest import tree_bytes
 
 RELIEF = """triage_tiers:
   - {id: emergency, heading: "Call 999 now if", action: "Call 999", uncited: general-advice}
