@@ -245,8 +245,9 @@ def check_data(sources: Sources, store: DataStore, schemas: SchemaSet) -> DataCh
     check_comparisons(store, tail)
     check_faq_topics(store, tail)
     site = sources.site.data if isinstance(sources.site.data, dict) else {}
-    statements, _ = rules_from_site(site)
-    tail.extend(check_data_rules(store.files, schemas, store.collections, statements.markers))
+    statements, readability = rules_from_site(site)
+    tail.extend(check_data_rules(store.files, schemas, store.collections, statements.markers,
+                                 readability.max_sentence_words))
     return DataCheck(head.items, tail.items, used_refs)
 
 

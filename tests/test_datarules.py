@@ -114,3 +114,11 @@ def test_grade_missing_from_the_legend_is_an_error(cited_site: Path, capsys) -> 
     code, text = run(cited_site, capsys)
     assert code == 1
     assert "error: advised used by data/" in text and "has no entry in 'evidence_grades'" in text
+
+
+def test_long_sentence_in_data_text_is_warned(cited_site: Path, capsys) -> None:
+    long = " ".join(["cramps"] * 30)
+    edit(cited_site, "faqs.yaml", 'answer: "Probably not for most people."', f'answer: "{long}."')
+    code, text = run(cited_site, capsys, "--strict")
+    assert code == 1
+    assert "data/faqs.yaml:4:13: warning: sentence of 30 words (at most 25)" in text

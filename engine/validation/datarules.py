@@ -23,6 +23,7 @@ from typing import Any, Iterator
 from ..diagnostics import Diagnostic
 from ..yamlsource import YamlDoc, dotted
 from .schema import SchemaSet, suggest
+from .statements import SENTENCE_END_RE, words
 
 #: the bibliography collection and the fields of its records the rules read
 REFERENCES = "references"
@@ -108,8 +109,10 @@ class Bibliography:
 
 
 def check_data_rules(docs: dict[str, YamlDoc], schemas: SchemaSet, collections: dict[str, Any],
-                     markers: tuple[str, ...] = DEFAULT_MARKERS) -> list[Diagnostic]:
-    """Statements without a source, citations the source does not back, legends that miss a value."""
+                     markers: tuple[str, ...] = DEFAULT_MARKERS,
+                     max_sentence_words: int = 25) -> list[Diagnostic]:
+    """Statements without a source, citations the source does not back, legends that miss a value,
+    and sentences too long to read easily."""
     out: list[Diagnostic] = []
     bib = Bibliography.from_store(collections.get(REFERENCES, {}))
     keywords = bib.keywords
@@ -135,6 +138,12 @@ def check_data_rules(docs: dict[str, YamlDoc], schemas: SchemaSet, collections: 
                                          "(or of the nested object that holds this text)"))
             if annotation(node, "x-statement") is False or path[-1] in ("id", "uncited") or not value.split()[1:]:
                 continue
+            for sentence in SENTENCE_END_RE.split(value):
+                count = words(sentence)
+                if count > max_sentence_words:
+                    out.append(doc.diag(path, f"sentence of {count} words (at most {max_sentence_words}): "
+                                              f"'{' '.join(sentence.split()[:8])} ...'", severity="warning",
+                                        hint="split it into two sentences"))
             owner_path, owner = _owner(doc.data, path)
             if owner is None or owner_path in owners_seen:
                 continue
