@@ -18,8 +18,13 @@ WORDS = ("muscle cramp nerve calf night sleep stretch magnesium potassium eviden
 
 
 def paragraph(rng: random.Random, words: int, refs: list[str]) -> str:
-    text = " ".join(rng.choice(WORDS) for _ in range(words)).capitalize()
-    return f"{text} [@{rng.choice(refs)}]. See [the calf guide](/calf-cramps/) and *more* **here**."
+    """*words* words in sentences of 6 to 16 (the site's readability check warns past 25)."""
+    sentences = []
+    while words > 0:
+        n = min(words, rng.randint(6, 16))
+        sentences.append(" ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + ".")
+        words -= n
+    return f"{' '.join(sentences)[:-1]} [@{rng.choice(refs)}]. See [the calf guide](/calf-cramps/) and *more* **here**."
 
 
 def article(rng: random.Random, i: int, refs: list[str]) -> str:
@@ -34,6 +39,7 @@ def article(rng: random.Random, i: int, refs: list[str]) -> str:
     for heading in ("Causes", "Relief", "When to see a doctor"):
         parts.append(f"\n## {heading}\n\n" + "\n\n".join(paragraph(rng, 110, refs) for _ in range(2)))
     parts.append("\n## Nutrients\n\n::: nutrients\n")
+    parts.append("\n## Get help\n\n::: red-flags\n")
     return "\n".join(parts) + "\n"
 
 
