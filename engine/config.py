@@ -22,6 +22,46 @@ class Person:
     clinical: bool = False
 
 
+@dataclass(frozen=True)
+class Topics:
+    """What a page's ``topic`` can be and which record fields tag records with topics: the
+    site's own vocabulary (body parts here, say; migraine or tension on a headache site).
+
+    ``site.yaml``::
+
+        topics:
+          values: [ankle, calf, foot, toe, leg]   # topics that are not record ids
+          collections: [nutrients]                # ids of these records are topics too
+          fields: [body_parts, topics]            # record fields that list a record's topics
+          describe: a body part or a nutrient id  # wording for messages
+    """
+
+    values: tuple[str, ...] = ()
+    collections: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ("topics",)
+    describe: str = ""
+
+    @classmethod
+    def from_site(cls, data: Any) -> "Topics":
+        spec = data.get("topics") if isinstance(data, dict) else None
+        if not isinstance(spec, dict):
+            return cls()
+
+        def names(key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+            value = spec.get(key)
+            return tuple(str(v) for v in value) if isinstance(value, list) else default
+        return cls(names("values", ()), names("collections", ()), names("fields", ("topics",)),
+                   str(spec.get("describe") or ""))
+
+    def wording(self) -> str:
+        """How to describe a valid topic in a hint."""
+        if self.describe:
+            return self.describe
+        parts = [", ".join(self.values)] if self.values else []
+        parts += [f"an id from {c}" for c in self.collections]
+        return " or ".join(parts) or "a topic listed under 'topics:' in site.yaml"
+
+
 @dataclass
 class SiteConfig:
     title: str = "Cramp Guide"
@@ -33,6 +73,7 @@ class SiteConfig:
     reviewer: Person = field(default_factory=lambda: Person("Editorial team"))
     nav: list[dict[str, str]] = field(default_factory=list)
     allow_raw_html: list[str] = field(default_factory=list)
+    topics: Topics = Topics()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -81,7 +122,7 @@ def _person(value: Any, fallback: Person) -> Person:
 
 
 KNOWN_KEYS = {"title", "base_url", "language", "description", "disclaimer", "author",
-              "reviewer", "nav", "allow_raw_html"}
+              "reviewer", "nav", "allow_raw_html", "topics"}
 
 
 def config_from_data(data: dict[str, Any], base_url_override: str | None = None) -> SiteConfig:
@@ -97,6 +138,7 @@ def config_from_data(data: dict[str, Any], base_url_override: str | None = None)
         reviewer=_person(data.get("reviewer"), default.reviewer),
         nav=list(data.get("nav") or []),
         allow_raw_html=list(data.get("allow_raw_html") or []),
+        topics=Topics.from_site(data),
         extra={k: v for k, v in data.items() if k not in KNOWN_KEYS},
     )
     return config

@@ -14,7 +14,8 @@ from typing import Any, Iterable
 
 from .yamlsource import YamlDoc
 
-TOPIC_FIELDS = ("body_parts", "topics")
+#: record fields that list a record's topics, unless site.yaml says otherwise (``topics.fields``)
+TOPIC_FIELDS: tuple[str, ...] = ("topics",)
 
 
 @dataclass
@@ -30,10 +31,11 @@ class Record:
 class DataStore:
     files: dict[str, YamlDoc] = field(default_factory=dict)
     collections: dict[str, dict[str, Record]] = field(default_factory=dict)
+    topic_fields: tuple[str, ...] = TOPIC_FIELDS
 
     @classmethod
-    def from_docs(cls, docs: dict[str, YamlDoc]) -> "DataStore":
-        store = cls(dict(sorted(docs.items())))
+    def from_docs(cls, docs: dict[str, YamlDoc], topic_fields: tuple[str, ...] = TOPIC_FIELDS) -> "DataStore":
+        store = cls(dict(sorted(docs.items())), topic_fields=topic_fields)
         for stem, doc in store.files.items():
             if not isinstance(doc.data, dict):
                 continue
@@ -63,15 +65,15 @@ class DataStore:
             return [r for a in args if (r := self.get(collection, a)) is not None]
         if topic is None:
             return self.collection(collection)
-        return [r for r in self.collection(collection) if has_topic(r.data, topic)]
+        return [r for r in self.collection(collection) if has_topic(r.data, topic, self.topic_fields)]
 
     def plain(self) -> dict[str, Any]:
         """All data as plain values, by file stem, for templates."""
         return {stem: doc.data for stem, doc in self.files.items()}
 
 
-def has_topic(record: dict[str, Any], topic: str) -> bool:
-    return any(topic in (record.get(f) or []) for f in TOPIC_FIELDS) or record.get("id") == topic
+def has_topic(record: dict[str, Any], topic: str, fields: tuple[str, ...] = TOPIC_FIELDS) -> bool:
+    return any(topic in (record.get(f) or []) for f in fields) or record.get("id") == topic
 
 
 def field_value(record: dict[str, Any], dotted_path: str) -> Any:

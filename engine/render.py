@@ -241,7 +241,7 @@ class PageContext:
         if definition is None:
             raise KeyError(f"no comparison table '{cid}' in data/comparisons.yaml")
         self.deps.add(("record", f"comparisons:{cid}"))
-        source = str(definition.data.get("source", "nutrients"))
+        source = str(definition.data.get("source", ""))
         # rows that name a missing record are skipped: depend on their absence too
         self.deps.update(("record", f"{source}:{rid}") for rid in definition.data.get("rows") or [])
         table = build_table(definition, self.site.data)

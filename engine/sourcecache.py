@@ -69,6 +69,7 @@ from .diagnostics import Diagnostic, Report
 from .project import Project
 from .sources import (FileLoader, SourcePage, Sources, StoredSourcePage, digest, load_sources, parse_data,
                       parse_page)
+from .config import Topics
 from .validate import (DataCheck, PageCheck, PageContext, PageFacts, TemplateCheck, analyse_templates, assemble,
                        check_data, check_data_schemas, check_front_matter, check_page, page_claim,
                        page_context, page_facts, read_templates, validate)
@@ -196,7 +197,7 @@ def load_then_check(project: Project, today: dt.date | None = None, memo: Source
     stats = stats if stats is not None else LoadStats()
     if not use_cache:
         sources = load_sources(project)
-        store = DataStore.from_docs(sources.data)
+        store = DataStore.from_docs(sources.data, Topics.from_site(sources.site.data).fields)
 
         def check_fresh() -> Report:
             report = validate(sources, store, project.templates_dir, today)
@@ -219,7 +220,7 @@ def load_then_check(project: Project, today: dt.date | None = None, memo: Source
     # on a cold 10,000-page run): the cyclic collector would only traverse them again and again.
     with _no_gc():
         sources = load_sources(project, run)      # raises ContentError; nothing is recorded then
-        store = DataStore.from_docs(sources.data)
+        store = DataStore.from_docs(sources.data, Topics.from_site(sources.site.data).fields)
     stats.seconds = time.perf_counter() - started
 
     def check_cached() -> Report:

@@ -3,7 +3,7 @@
 Decides every page's URL, output path, template, dates and breadcrumbs.
 Pages come from two places: Markdown files in ``content/`` and one page per
 record of the collections listed under ``generate`` in ``site.yaml``
-(by default one page per nutrient), so no Markdown file is needed for them.
+(one page per nutrient on the cramp site), so no Markdown file is needed for them.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from .datastore import DataStore
 from .model import Crumb, Page, Site
 from .sources import SourcePage, Sources
 
-DEFAULT_GENERATE = [{"collection": "nutrients", "template": "nutrient.html", "url": "/nutrients/{id}/"}]
+#: no generated pages unless site.yaml lists them under ``generate``
+DEFAULT_GENERATE: list[dict[str, str]] = []
 LATE_TEMPLATES = {"references.html"}
 
 

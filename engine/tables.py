@@ -37,7 +37,7 @@ class Table:
 
 def build_table(definition: Record, data: DataStore) -> Table:
     spec = definition.data
-    source = str(spec.get("source", "nutrients"))
+    source = str(spec.get("source", ""))
     columns = spec.get("columns") or []
     table = Table(definition.id, str(spec.get("caption", "")), [str(c.get("header", c.get("field"))) for c in columns])
     for rid in spec.get("rows") or []:

@@ -35,6 +35,7 @@ from typing import Any, Container, Iterable, NamedTuple, Sequence
 
 import jinja2
 
+from .config import Topics
 from .datastore import DataStore
 from .diagnostics import Diagnostic, Report
 from .markdown.extensions import CITATION_RE, DIRECTIVE_RE, parse_citation_ids
@@ -50,7 +51,6 @@ from .yamlsource import YamlDoc
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 #: fields whose values are reference ids, wherever they appear in a record
 REFERENCE_FIELDS = {"references"}
-BODY_PARTS = ("ankle", "calf", "foot", "toe", "leg")
 RECORDS_CALL_RE = re.compile(r"""records\(\s*["']([a-z_]+)["']""")
 CITATION_PATTERN = re.compile(CITATION_RE)
 
@@ -166,7 +166,7 @@ def check_references(store: DataStore, report: Report) -> set[str]:
 def check_comparisons(store: DataStore, report: Report) -> None:
     for record in store.collection("comparisons"):
         spec, doc, base = record.data, record.doc, record.path
-        source = spec.get("source", "nutrients")
+        source = spec.get("source")
         if not isinstance(source, str):
             continue  # reported by the schema
         if source not in store.collections:
@@ -202,29 +202,35 @@ def _dotted_fields(value: dict[str, Any], prefix: str = "") -> set[str]:
     return out
 
 
-def topic_names(store: DataStore) -> set[str]:
-    return set(BODY_PARTS) | set(store.collections.get("nutrients", {}))
+def topic_names(store: DataStore, topics: Topics) -> set[str]:
+    """Every valid topic: the site's own names plus the ids of its topic collections."""
+    names = set(topics.values)
+    for collection in topics.collections:
+        names |= set(store.collections.get(collection, {}))
+    return names
 
 
-def topic_hint(topic: str, topics: set[str]) -> str:
-    return suggest(topic, topics) or ("use a body part (" + ", ".join(BODY_PARTS) + ") or a nutrient id")
+def topic_hint(topic: str, names: set[str], topics: Topics) -> str:
+    return suggest(topic, names) or f"use {topics.wording()}"
 
 
-def check_faq_topics(store: DataStore, report: Report) -> None:
-    topics = topic_names(store)
-    for record in store.collection("faqs"):
-        values = record.data.get("topics")
-        for index, topic in enumerate(values if isinstance(values, list) else []):
-            if isinstance(topic, str) and topic not in topics:
-                report.extend([record.doc.diag(record.path + ("topics", index),
-                                               f"topic '{topic}' is neither a body part nor a nutrient id",
-                                               hint=topic_hint(topic, topics))])
-        group = record.data.get("group")
-        groups = store.collections.get("faq_groups", {})
-        if isinstance(group, str) and group not in groups:
-            report.extend([record.doc.diag(record.path + ("group",),
-                                           f"unknown FAQ group '{group}'",
-                                           hint=suggest(group, groups) or "add it under faq_groups: in data/faqs.yaml")])
+def check_record_topics(store: DataStore, report: Report, topics: Topics) -> None:
+    """Values of the ``topics`` fields of records (FAQ topics, say) must be known topics.
+
+    Fields whose values the schema already limits (an enum of body parts) are checked there;
+    a free list of ids such as an FAQ's ``topics`` is checked here, when the site lists its
+    topics at all."""
+    names = topic_names(store, topics)
+    if not names:
+        return
+    for records in store.collections.values():
+        for record in records.values():
+            values = record.data.get("topics")
+            for index, topic in enumerate(values if isinstance(values, list) else []):
+                if isinstance(topic, str) and topic not in names:
+                    report.extend([record.doc.diag(record.path + ("topics", index),
+                                                   f"unknown topic '{topic}'",
+                                                   hint=topic_hint(topic, names, topics))])
 
 
 @dataclass
@@ -243,8 +249,8 @@ def check_data(sources: Sources, store: DataStore, schemas: SchemaSet) -> DataCh
     check_ids(store, tail, checked)
     used_refs = check_references(store, tail)
     check_comparisons(store, tail)
-    check_faq_topics(store, tail)
     site = sources.site.data if isinstance(sources.site.data, dict) else {}
+    check_record_topics(store, tail, Topics.from_site(site))
     statements, readability = rules_from_site(site)
     tail.extend(check_data_rules(store.files, schemas, store.collections, statements.markers,
                                  readability.max_sentence_words))
@@ -352,9 +358,11 @@ class PageContext:
     statements: StatementRules = StatementRules()
     readability: ReadabilityRules = ReadabilityRules()
 
+    topic_spec: Topics = Topics()
+
     @cached_property
     def topics(self) -> set[str]:
-        return topic_names(self.store)
+        return topic_names(self.store, self.topic_spec)
 
     @cached_property
     def known_refs(self) -> set[str]:
@@ -370,7 +378,7 @@ class PageContext:
         """Digest of every input above (ids of all collections stand in for the store)."""
         ids = sorted((name, sorted(records)) for name, records in self.store.collections.items())
         value = (sorted(self.templates), sorted(self.blocks.items()), ids, sorted(self.allowed_html),
-                 self.statements, self.readability, sorted(self.unseen_refs))
+                 self.statements, self.readability, sorted(self.unseen_refs), self.topic_spec)
         return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
@@ -379,7 +387,8 @@ def page_context(sources: Sources, store: DataStore, templates: TemplateCheck) -
     allowed = site.get("allow_raw_html")
     allowed_html = {str(a).lower() for a in allowed} if isinstance(allowed, list) else set()
     statements, readability = rules_from_site(site)
-    return PageContext(store, templates.blocks, templates.names, allowed_html, statements, readability)
+    return PageContext(store, templates.blocks, templates.names, allowed_html, statements, readability,
+                       Topics.from_site(site))
 
 
 #: a citation ``("c", line, col, reference id)`` or a block line ``("d", line, text)``
@@ -438,11 +447,11 @@ def check_page(src: SourcePage, ctx: PageContext, facts: PageFacts | None = None
     topic = data.get("topic")
     if isinstance(topic, str) and SLUG_RE.match(topic):
         topics = ctx.topics
-        if topic not in topics:
+        if topics and topic not in topics:
             # a warning, not an error: a new article may start a new topic (``build.py new``)
-            report.extend([meta.diag(("topic",), f"topic '{topic}' is neither a body part nor a nutrient id, "
+            report.extend([meta.diag(("topic",), f"unknown topic '{topic}', "
                                                  "so data blocks on this page select no records",
-                                     severity="warning", hint=topic_hint(topic, topics))])
+                                     severity="warning", hint=topic_hint(topic, topics, ctx.topic_spec))])
     first, last = data.get("last_reviewed"), data.get("next_review")
     if isinstance(first, dt.date) and isinstance(last, dt.date) and last <= first:
         report.extend([meta.diag(("next_review",), f"'next_review' ({last.isoformat()}) must be after "

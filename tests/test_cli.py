@@ -164,14 +164,24 @@ def test_clean_removes_output(site: Path) -> None:
 
 
 def test_new_article_scaffold_builds(real_site: Path) -> None:
-    assert cli(real_site, "new", "article", "Hand cramps", "-q") == 0
-    created = real_site / "content" / "hand-cramps.md"
+    assert cli(real_site, "new", "article", "Calf cramps at night", "--topic", "calf", "-q") == 0
+    created = real_site / "content" / "calf-cramps-at-night.md"
     text = created.read_text()
-    assert text.startswith("---\ntitle: \"Hand cramps\"\n")
-    assert "topic: hand" in text
-    assert cli(real_site, "new", "article", "Hand cramps") == 2  # exists already
+    assert text.startswith("---\ntitle: \"Calf cramps at night\"\n")
+    assert "topic: calf" in text
+    assert cli(real_site, "new", "article", "Calf cramps at night") == 2  # exists already
     assert run_cli(real_site, "build", "-q").code == 0
-    assert (real_site / "output" / "hand-cramps" / "index.html").is_file()
+    assert (real_site / "output" / "calf-cramps-at-night" / "index.html").is_file()
+
+
+def test_new_topic_needs_its_warning_signs_before_it_builds(real_site: Path) -> None:
+    """A scaffold on a topic no data covers yet builds only once the safety records cover it."""
+    assert cli(real_site, "new", "article", "Hand cramps", "-q") == 0
+    assert "topic: hand" in (real_site / "content" / "hand-cramps.md").read_text()
+    result = run_cli(real_site, "build", "-q")
+    assert result.code == 1
+    assert "content/hand-cramps.md:4:8: error: every article must show at least one emergency (999) warning sign" \
+        in result.err
 
 
 def test_new_article_rejects_unusable_title(site: Path) -> None:

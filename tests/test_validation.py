@@ -195,8 +195,11 @@ def test_dangling_symlink_is_ignored(site: Path, capsys: pytest.CaptureFixture[s
     ("  - {collection: nutrients, template: nutrients.html, url: '/n/{id}/'}", "unknown template 'nutrients.html'"),
 ])
 def test_generate_rules_checked(site: Path, capsys: pytest.CaptureFixture[str], rule: str, message: str) -> None:
-    (site / "data/site.yaml").write_text((site / "data/site.yaml").read_text() + "generate:\n" + rule + "\n",
-                                         encoding="utf-8")
+    site_yaml = site / "data/site.yaml"
+    text = site_yaml.read_text()
+    old = '  - {collection: nutrients, template: nutrient.html, url: "/nutrients/{id}/"}\n'
+    assert old in text
+    site_yaml.write_text(text.replace(old, rule + "\n"), encoding="utf-8")
     code, out = cli(site, "check", capsys=capsys)
     assert code == 1 and "data/site.yaml:8:" in out and message in out, out
 

@@ -16,7 +16,6 @@ from typing import Any
 
 from markupsafe import Markup
 
-AUDIENCE = {"@type": "MedicalAudience", "audienceType": "Patient"}
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 
@@ -84,20 +83,31 @@ def faq_page(ctx: Any) -> dict[str, Any] | None:
     return {"@type": "FAQPage", "mainEntity": entities}
 
 
+def _spec(config: Any) -> dict[str, Any]:
+    spec = config.extra.get("structured_data")
+    return spec if isinstance(spec, dict) else {}
+
+
 def about(ctx: Any) -> dict[str, Any] | None:
-    page = ctx.page
-    if page.kind == "article":
-        name = str(page.meta.get("condition") or page.title)
-        node = {"@type": "MedicalCondition", "name": name}
-        if page.topic:
-            node["associatedAnatomy"] = {"@type": "AnatomicalStructure", "name": page.topic}
-        return node
-    if page.record is not None and page.record.collection == "nutrients":
-        rec = page.record.data
-        node = {"@type": "Substance", "name": str(rec.get("name", page.record.id)),
-                "description": plain_text(ctx.renderer.markdown.snippet(rec.get("summary", ""), inline=True))}
-        if rec.get("also_known_as"):
-            node["alternateName"] = str(rec["also_known_as"])
+    """What the page is about, as site.yaml's ``structured_data`` says for its kind or its
+    record's collection (the engine itself knows no medical vocabulary)."""
+    page, spec = ctx.page, _spec(ctx.site.config)
+    if page.record is not None:
+        rule = (spec.get("collections") or {}).get(page.record.collection)
+        if isinstance(rule, dict) and rule.get("type"):
+            rec = page.record.data
+            node = {"@type": str(rule["type"]), "name": str(rec.get(rule.get("name", "name"), page.record.id))}
+            if rule.get("description") and rec.get(rule["description"]):
+                node["description"] = plain_text(ctx.renderer.markdown.snippet(rec[rule["description"]], inline=True))
+            if rule.get("alternate_name") and rec.get(rule["alternate_name"]):
+                node["alternateName"] = str(rec[rule["alternate_name"]])
+            return node
+    rule = (spec.get("page_kinds") or {}).get(page.kind)
+    if isinstance(rule, dict) and rule.get("type"):
+        node = {"@type": str(rule["type"]), "name": str(page.meta.get("condition") or page.title)}
+        topic = rule.get("topic")
+        if page.topic and isinstance(topic, dict) and topic.get("property") and topic.get("type"):
+            node[str(topic["property"])] = {"@type": str(topic["type"]), "name": page.topic}
         return node
     return None
 
@@ -108,7 +118,8 @@ def graph(ctx: Any) -> dict[str, Any]:
     home = config.absolute_url("/")
     nodes: list[dict[str, Any]] = []
     topic = about(ctx)
-    kind = "MedicalWebPage" if topic is not None else "WebPage"
+    spec = _spec(config)
+    kind = str(spec.get("page_type") or "WebPage") if topic is not None else "WebPage"
     web_page: dict[str, Any] = {
         "@type": kind, "@id": url + "#page", "url": url, "name": page.title,
         "inLanguage": config.language,
@@ -119,7 +130,8 @@ def graph(ctx: Any) -> dict[str, Any]:
         web_page["description"] = plain_text(description)
     if topic is not None:
         web_page["about"] = topic
-        web_page["medicalAudience"] = AUDIENCE
+        if spec.get("audience"):
+            web_page["medicalAudience"] = {"@type": "MedicalAudience", "audienceType": str(spec["audience"])}
     if page.last_reviewed:
         web_page["lastReviewed"] = page.last_reviewed.isoformat()
     # reviewedBy claims a medical review: only a reviewer recorded as a clinician gives one

@@ -3,7 +3,8 @@ source is recorded as supporting it.
 
 The site's schemas say which fields are not statements (``"x-statement": false``
 beside a field: names, questions, captions) and which enums a data collection
-explains (``"x-legend": "evidence_grades"``); the engine knows neither the
+explains (``"x-legend": "evidence_grades"``) and which strings are ids of
+another collection (``"x-ref": "faq_groups"``); the engine knows neither the
 fields nor the collections.  A statement is cited by the ``references`` list
 of the object that holds it (the record, or a nested object such as one
 graded answer), so each citation sits next to the words it backs; an object
@@ -130,6 +131,12 @@ def check_data_rules(docs: dict[str, YamlDoc], schemas: SchemaSet, collections: 
                     legends[legend] = (enum, stem)
             if isinstance(value, dict) and stem != REFERENCES:
                 out.extend(_object_rules(doc, path, value, bib, keywords))
+            target = annotation(node, "x-ref") if isinstance(node, dict) else None
+            if isinstance(target, str) and isinstance(value, str) and value not in collections.get(target, {}):
+                known = collections.get(target, {})
+                out.append(doc.diag(path, f"unknown {target} id '{value}'",
+                                    hint=suggest(value, known) or f"use an id listed under '{target}:'"
+                                    + (f" ({', '.join(sorted(known)[:8])})" if known else "")))
             if not isinstance(value, str) or stem == REFERENCES or not path:
                 continue
             if "[@" in value:
