@@ -1,53 +1,30 @@
-"""``build.py new article "Title"``: scaffold a correctly formed article."""
+"""``build.py new KIND "Title"`` and ``build.py new site DIR``: scaffolds.
+
+A page scaffold is the site's own, as in Hugo's archetypes:
+``templates/archetypes/KIND.md`` is rendered with Jinja (``title_yaml``,
+``topic``, ``today``, ``next_year``, ``example_citation``) into
+``content/<slug>.md``, so the engine holds no site's outline.  ``new site``
+copies a minimal generic site (``engine/scaffold/site``, plus the tool's own
+schemas for ``site.yaml`` and front matter) that builds, passes
+``check --strict`` and previews as it is.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import re
+import shutil
 import unicodedata
+from pathlib import Path
 
 from ..console import Console
 from ..diagnostics import ContentError, UsageError
 from ..project import Project
 
-TEMPLATE = """---
-title: {title_yaml}
-description: "One or two sentences for search results and link previews (at most 160 characters)."
-topic: {topic}
-nav_order: 100
-last_reviewed: {today}
-next_review: {next_year}
----
-Introduce the topic in two or three plain sentences.
-
-## Key points
-
-- First key point.
-- Second key point.
-
-## Nutrients and {topic} cramps
-
-Explain what the evidence shows, citing sources like this {example_citation}.
-
-::: nutrients
-
-## Other causes
-
-::: causes
-
-## Relief and prevention
-
-::: relief
-
-## When to see a doctor
-
-::: red-flags
-
-## Frequently asked questions
-
-::: faqs
-"""
+SCAFFOLD = Path(__file__).resolve().parent.parent / "scaffold" / "site"
+#: the tool's schemas that every site shares (the rest are the site's own)
+TOOL_SCHEMAS = ("site.schema.json", "frontmatter.schema.json")
 
 
 def slugify(title: str) -> str:
@@ -67,16 +44,24 @@ def first_reference_id(project: Project) -> str | None:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("new", help="create a new article from the standard outline",
-                       description='Create content/<slug>.md, e.g.: build.py new article "Hand cramps"')
-    p.add_argument("kind", choices=["article"], help="what to create")
-    p.add_argument("title", help="the page title, in quotes")
+    p = sub.add_parser("new", help="create a page from the site's archetype, or a new site",
+                       description='Create content/<slug>.md from templates/archetypes/KIND.md, e.g.: '
+                                   'build.py new article "Hand cramps"; or a new site: build.py new site DIR')
+    p.add_argument("kind", help="'site', or an archetype in templates/archetypes/ (e.g. 'article')")
+    p.add_argument("title", help="the page title, in quotes (for 'site': the folder to create)")
     p.add_argument("--slug", help="file and URL name (default: from the title)")
     p.add_argument("--topic", help="topic id used to pick data records (default: the slug's first word)")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, project: Project, console: Console) -> int:
+    if args.kind == "site":
+        return new_site(Path(args.title), console)
+    archetypes = project.templates_dir / "archetypes"
+    kinds = sorted(p.stem for p in archetypes.glob("*.md")) if archetypes.is_dir() else []
+    if args.kind not in kinds:
+        raise UsageError(f"no archetype '{args.kind}' (templates/archetypes/{args.kind}.md); "
+                         + (f"use one of: {', '.join(kinds + ['site'])}" if kinds else "add one, or use 'site'"))
     slug = args.slug or slugify(args.title)
     if not slug or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
         raise UsageError(f"cannot make a file name from {args.title!r}; give --slug like 'hand-cramps'")
@@ -84,14 +69,37 @@ def run(args: argparse.Namespace, project: Project, console: Console) -> int:
     if target.exists():
         raise UsageError(f"{project.rel(target)} already exists; choose another title or --slug")
     today = dt.date.today()
-    topic = args.topic or slug.split("-")[0]
     example = first_reference_id(project)
-    example_citation = f"[@{example}]" if example else "(cite with the ids in data/references.yaml)"
-    title_yaml = '"' + args.title.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    text = TEMPLATE.format(title_yaml=title_yaml, topic=topic, today=today.isoformat(),
-                           next_year=(today + dt.timedelta(days=365)).isoformat(),
-                           example_citation=example_citation)
+    import jinja2
+    source = archetypes / f"{args.kind}.md"
+    try:
+        text = jinja2.Environment(keep_trailing_newline=True, undefined=jinja2.StrictUndefined).from_string(
+            source.read_text(encoding="utf-8")).render(
+            title_yaml='"' + args.title.replace("\\", "\\\\").replace('"', '\\"') + '"',
+            title=args.title, slug=slug, topic=args.topic or slug.split("-")[0], today=today.isoformat(),
+            next_year=(today + dt.timedelta(days=365)).isoformat(),
+            example_citation=f"[@{example}]" if example else "(cite with the ids in data/references.yaml)")
+    except (OSError, UnicodeDecodeError, jinja2.TemplateError) as exc:
+        raise UsageError(f"cannot use {project.rel(source)}: {exc}") from None
     project.content_dir.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     console.info(f"created {project.rel(target)}")
+    return 0
+
+
+def new_site(dest: Path, console: Console) -> int:
+    """Copy the starter site into *dest* (a new or empty folder): never over existing files."""
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise UsageError(f"{dest} already exists and is not an empty folder; choose a new folder")
+    from ..validation.schema import BUILTIN_SCHEMAS
+    today = dt.date.today()
+    shutil.copytree(SCAFFOLD, dest, dirs_exist_ok=True)
+    for name in TOOL_SCHEMAS:
+        shutil.copy(BUILTIN_SCHEMAS / name, dest / "schemas" / name)
+    for rel in ("data/site.yaml", "content/example-topic.md"):
+        path = dest / rel
+        path.write_text(path.read_text(encoding="utf-8").replace("{today}", today.isoformat())
+                        .replace("{next_year}", (today + dt.timedelta(days=365)).isoformat()), encoding="utf-8")
+    console.info(f"created a new site in {dest}: build it with 'build.py --root {dest} build', "
+                 f"preview with 'build.py --root {dest} serve'")
     return 0
