@@ -105,7 +105,7 @@ def test_unknown_faq_group_is_an_error_with_line(tmp_path: Path) -> None:
     path.write_text("\n".join(lines))
     result = run_cli(project, "check")
     assert result.code == 1
-    assert f"data/faqs.yaml:{target + 1}:12: error: unknown FAQ group 'releif'" in result.err
+    assert f"data/faqs.yaml:{target + 1}:12: error: unknown faq_groups id 'releif'" in result.err
     assert "did you mean 'relief'?" in result.err
 
 
@@ -124,7 +124,7 @@ def test_changed_food_source_changes_every_table(tmp_path: Path) -> None:
     path = project / "data" / "nutrients.yaml"
     text = path.read_text()
     record = next(n for n in data("nutrients")["nutrients"] if n["id"] == "magnesium")
-    old = record["food_sources"][0]
+    old = record["food_sources"]["items"][0]
     assert text.count(old) >= 1
     path.write_text(text.replace(old, "Zzyzx test food", 1))
     assert run_cli(project, "build", "-q").code == 0

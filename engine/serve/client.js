@@ -86,7 +86,9 @@
    * no new websocket, scroll position kept.  New stylesheets (a CSS edit renames the
    * content-hashed file) are linked in and the old ones dropped once the new have
    * loaded, so the page is never unstyled.  Pages with scripts get a full reload:
-   * a swapped body would not run them again. */
+   * a swapped body would not run them again; except scripts in the head marked
+   * data-live-preview="rerun", which stay loaded and redo their work on the
+   * "live-preview:updated" event (the same script must be in both versions). */
   var STYLES = 'link[rel~="stylesheet"]';
   var SCRIPTS = 'script:not([type]), script[type="module"], script[type="text/javascript"], ' +
     'script[type="application/javascript"]';
@@ -96,9 +98,16 @@
     var items = [];
     Array.prototype.forEach.call(doc.querySelectorAll(selector), function (node) {
       if (node.tagName === "SCRIPT" && /__serve__\/client\.js/.test(node.getAttribute("src") || "")) { return; }
+      if (node.tagName === "SCRIPT" && node.getAttribute("data-live-preview") === "rerun" &&
+          node.parentNode === doc.head) { return; }
       items.push(node.tagName + " " + (node.getAttribute("href") || node.getAttribute("src") || node.textContent));
     });
     return items.join("\n");
+  }
+
+  function rerunScripts(doc) {
+    return Array.prototype.map.call(doc.querySelectorAll('head > script[data-live-preview="rerun"]'),
+      function (node) { return node.getAttribute("src") || node.textContent; }).join("\n");
   }
 
   function headDetails(doc) {   // title, meta, JSON-LD ...: everything but stylesheets and scripts
@@ -132,7 +141,7 @@
     }).then(function (html) {
       var doc = new DOMParser().parseFromString(html, "text/html");
       var scripts = listOf(doc, SCRIPTS);
-      if (!doc.body || scripts || listOf(document, SCRIPTS)) {
+      if (!doc.body || scripts || listOf(document, SCRIPTS) || rerunScripts(doc) !== rerunScripts(document)) {
         location.reload();
         return;
       }
