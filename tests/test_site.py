@@ -176,3 +176,53 @@ def test_no_wording_copied_from_the_seeds() -> None:
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout
     assert "0 shared run(s)" in proc.stdout
+
+
+# -- content safety (issue 16): what a reader at risk must find ------------------------
+
+@pytest.mark.parametrize("slug", ARTICLES)
+def test_article_shows_the_999_route_and_the_blood_clot_warning(built: Path, slug: str) -> None:
+    html = page(built, slug)
+    emergency = html[html.index('<section class="callout callout-emergency"'):]
+    emergency = emergency[:emergency.index("</section>")]
+    assert "999" in emergency and "breathless" in emergency
+    assert 'id="flag-blood-clot-one-leg"' in html
+    # tiers in order, the sign and the advice as two separate lines
+    assert html.index("callout-emergency") < html.index("callout-urgent") < html.index("callout-routine")
+    assert '<p class="flag-sign">' in html and '<p class="flag-advice">' in html
+
+
+def test_home_page_signposts_urgent_help(built: Path) -> None:
+    html = (built / "index.html").read_text(encoding="utf-8")
+    signpost = html[html.index('<section class="signpost"'):]
+    assert "999" in signpost[:signpost.index("</section>")]
+
+
+def test_no_page_says_to_keep_taking_a_statin(built: Path) -> None:
+    for path in built.rglob("*.html"):
+        text = re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8"))
+        for sentence in re.split(r"(?<=[.!?])\s+", " ".join(text.split())):
+            if "statin" in sentence.lower():
+                assert not re.search(r"\b(keep|carry on|continue) taking\b", sentence, re.I), (path, sentence)
+
+
+def test_statin_warning_says_stop_and_get_help(built: Path) -> None:
+    flags = {f["id"]: f for f in data("relief")["red_flags"]}
+    statin = next(f for f in flags.values() if "statin" in f["symptom"].lower())
+    assert statin["tier"] == "urgent"
+    assert "stop taking the statin" in statin["advice"].lower()
+
+
+def test_every_grade_shown_carries_its_label(built: Path) -> None:
+    labels = {g["id"]: g["label"] for g in data("grades")["evidence_grades"]}
+    for path in built.rglob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        for grade_id in re.findall(r'<span class="grade grade-([a-z-]+)">', html):
+            after = html.split(f'<span class="grade grade-{grade_id}">', 1)[1]
+            assert after.startswith(f'<span class="grade-label">{labels[grade_id]}</span>'), (path, grade_id)
+
+
+def test_real_site_passes_check_strict(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "strict", fixture=None)
+    result = run_cli(project, "check", "--strict")
+    assert result.code == 0, result.err
