@@ -190,3 +190,20 @@ def test_search_finds_magnesium(built, browser_page, name, prefix):
     finally:
         server.close()
     assert errors == []
+
+
+def test_no_page_pans_sideways_on_a_320_px_phone(built, browser_page):
+    server = Server(built["root"])
+    page = browser_page
+    try:
+        page.set_viewport_size({"width": 320, "height": 700})
+        wide = {}
+        for path in page_urls(built["root"]):
+            page.goto(server.base + path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 320:
+                wide[path] = width
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 720})
+        server.close()
+    assert wide == {}
