@@ -320,7 +320,7 @@ class SiteRenderer:
         self.env = make_env(project.templates_dir)
         self._template_refs: dict[str, tuple[str, ...]] = {}   # kept across template edits
         self.template_deps = TemplateDeps(self.env, self._template_refs)
-        self.markdown = MarkdownRenderer()
+        self.markdown = MarkdownRenderer(site.config.allow_raw_html)
         self.assets = assets or {}
         self.first_pass: list[PageResult] = []
         self.articles = site.articles
@@ -362,6 +362,7 @@ class SiteRenderer:
         the macro memo (keyed on records) then still hold."""
         if site is not self.site:
             self.site = site
+            self.markdown.allow(site.config.allow_raw_html)
             self.articles = site.articles
             self.plain_data = site.data.plain()
             self._memo.clear()
