@@ -51,6 +51,13 @@ class LazyPageResult(PageResult):
         return self._loader()
 
 
+#: Exceptions that pass through a template's rendering as they are.  Anything else
+#: raised while a template renders (a macro that calls itself without end, a template
+#: that includes itself, ``{{ 1 / 0 }}``, a filter given the wrong value) is the
+#: template's fault and becomes ``templates/NAME.html:LINE: error: ...`` (Jinja's
+#: traceback carries the template line; see templates.template_diagnostic).
+NOT_TEMPLATE_ERRORS = (ContentError, MemoryError)
+
 #: dependency kinds of ``asset(path)``; their value is the file's current URL (hashed name)
 ASSET, ASSET_EXACT = "asset", "asset-exact"
 
@@ -214,7 +221,9 @@ class PageContext:
         self.deps.update(("template", t) for t in self.renderer.template_deps.of(template_name))
         try:
             return template.render(self.variables(args=args))
-        except (jinja2.TemplateError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        except NOT_TEMPLATE_ERRORS:
+            raise
+        except Exception as exc:   # whatever a template does wrong: see NOT_TEMPLATE_ERRORS
             self.problems.append(template_diagnostic(
                 exc, self.renderer.project.templates_dir, "templates", self.page.rel, line))
             return ""
@@ -398,7 +407,9 @@ class SiteRenderer:
         except jinja2.TemplateNotFound as exc:
             line = page.source.meta.where(("template",))[0] if page.source else 0
             return None, [template_diagnostic(exc, self.project.templates_dir, "templates", page.rel, line)]
-        except (jinja2.TemplateError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        except NOT_TEMPLATE_ERRORS:
+            raise
+        except Exception as exc:
             return None, ctx.problems + [template_diagnostic(
                 exc, self.project.templates_dir, "templates", page.rel)]
         if ctx.problems:

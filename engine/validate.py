@@ -43,7 +43,7 @@ from .structure import DEFAULT_GENERATE, output_for_url, url_for_name
 from .templates import make_env, template_diagnostic
 from .validation.content import Candidate, allowed_only, body_lines, line_candidates, plain_and_safe
 from .validation.schema import FRONT_MATTER, SchemaSet, load_schemas, suggest as _suggest, validate_doc
-from .yamlsource import YamlDoc
+from .yamlsource import YamlDoc, not_utf8
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 #: fields whose values are reference ids, wherever they appear in a record
@@ -308,8 +308,7 @@ def analyse_templates(found: TemplateFiles, templates_dir: Path) -> TemplateChec
             problems.append(template_diagnostic(exc, templates_dir, rel_prefix, f"{rel_prefix}/{name}"))
             continue
         except UnicodeDecodeError as exc:
-            problems.append(Diagnostic(f"{rel_prefix}/{name}", 0, 0, "error",
-                                       f"template is not valid UTF-8 (byte at offset {exc.start})"))
+            problems.append(not_utf8(raw, exc.start, f"{rel_prefix}/{name}"))
             continue
         if name.startswith("blocks/"):
             block_collections[name[len("blocks/"):-len(".html")]] = RECORDS_CALL_RE.findall(source)

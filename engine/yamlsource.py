@@ -10,6 +10,7 @@ every key and value by its path (``("nutrients", 0, "food_sources")``).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import marshal
 from contextlib import contextmanager
@@ -182,7 +183,7 @@ class _Builder:
 
     def scalar(self, node: yaml.Node, path: PathKey) -> Any:
         try:
-            return self.scalars.construct_object(node, deep=True)
+            value = self.scalars.construct_object(node, deep=True)
         except (ConstructorError, ValueError, TypeError) as exc:
             line, col = self.pos(node)
             problem = getattr(exc, "problem", None) or str(exc)
@@ -195,6 +196,16 @@ class _Builder:
                 self.rel, line, col, "error", f"cannot read value: {problem}", dotted(path),
                 "put the value in quotes if it is meant as text"))
             return None
+        if isinstance(value, dt.datetime):
+            # Every date field is a calendar day; a time of day would reach code that
+            # compares it with plain dates (and fail there, far from this line).
+            line, col = self.pos(node)
+            self.problems.append(Diagnostic(
+                self.rel, line, col, "error", f"'{node.value}' has a time of day; dates are written YYYY-MM-DD",
+                dotted(path), f"write the day alone ({value.date().isoformat()}), "
+                              "or put the value in quotes if it is meant as text"))
+            return None
+        return value
 
 
 def _syntax_diag(rel: str, exc: yaml.YAMLError, text: str, line_offset: int) -> Diagnostic:
@@ -224,12 +235,19 @@ def decode(raw: bytes, rel: str) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise ContentError(Diagnostic(
-            rel, line, col, "error", f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", "",
-            "save the file with UTF-8 encoding")) from None
+        # utf-8-sig counts from after the byte order mark
+        start = exc.start + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)
+        raise ContentError(not_utf8(raw, start, rel)) from None
+
+
+def not_utf8(raw: bytes, start: int, rel: str) -> Diagnostic:
+    """The bad byte at offset *start* of *raw* as ``rel:line:col`` (the column counts
+    characters, as an editor shows them, not bytes)."""
+    line_start = raw.rfind(b"\n", 0, start) + 1
+    line = raw.count(b"\n", 0, start) + 1
+    col = len(raw[line_start:start].decode("utf-8", "replace")) + 1
+    return Diagnostic(rel, line, col, "error", f"file is not valid UTF-8 (byte 0x{raw[start]:02x})", "",
+                      "save the file with UTF-8 encoding")
 
 
 def _check_depth(text: str, rel: str, line_offset: int) -> None:
