@@ -39,10 +39,12 @@ def _load_yaml() -> None:
         from yaml import SafeLoader as _Loader  # type: ignore[assignment]
     yaml = module
 
-#: Upper bound on nodes visited while expanding one document.  Aliases share
-#: nodes, so a "billion laughs" file is small on disk but huge when expanded;
-#: this cap keeps time and memory bounded.
-MAX_NODES = 50_000
+#: Upper bound on values built by expanding aliases in one document.  Aliases
+#: share nodes, so a "billion laughs" file is small on disk but huge when
+#: expanded; this cap keeps time and memory bounded.  Only what aliases add is
+#: counted: a large file written out in full costs what its size costs, and
+#: its size is visible on disk.
+MAX_ALIAS_VALUES = 50_000
 #: Deepest nesting of lists/mappings accepted.  libyaml's composer recurses in
 #: C and crashes the interpreter on very deep input ("[[[[..."), so depth is
 #: measured on the event stream (iteratively) before composing.
@@ -126,27 +128,39 @@ class _Builder:
         self.rel = rel
         self.offset = line_offset
         self.doc = YamlDoc(rel, None)
-        self.count = 0
+        #: values built again because an alias refers to them (see MAX_ALIAS_VALUES)
+        self.expanded = 0
+        self.built: set[int] = set()      # ids of the lists and mappings built so far
+        self.alias_used_in: PathKey = ()
         self.scalars = SafeConstructor()
         self.problems: list[Diagnostic] = []
 
     def pos(self, node: yaml.Node) -> tuple[int, int]:
         return (node.start_mark.line + 1 + self.offset, node.start_mark.column + 1)
 
-    def build(self, node: yaml.Node, path: PathKey) -> Any:
-        self.count += 1
+    def build(self, node: yaml.Node, path: PathKey, aliased: bool = False) -> Any:
+        """The value of *node* at *path*; *aliased*: reached through an alias (a node built before)."""
+        if aliased:
+            self.expanded += 1
+        elif not isinstance(node, yaml.ScalarNode):   # an alias to a scalar adds one value: not tracked
+            key = id(node)
+            if key in self.built:
+                aliased = True
+                self.expanded += 1
+                self.alias_used_in = path[:-1]   # the list or mapping where the '*alias' is written
+            self.built.add(key)
         if len(path) > MAX_DEPTH:  # also stops a recursive alias ('&a [*a]')
             line, col = self.pos(node)
             raise ContentError(Diagnostic(
                 self.rel, line, col, "error",
                 f"values are nested more than {MAX_DEPTH} levels deep (or an alias refers to itself)",
                 "", "flatten the structure; remove '*alias' references to an enclosing '&anchor'"))
-        if self.count > MAX_NODES:
-            line, col = self.pos(node)
+        if self.expanded > MAX_ALIAS_VALUES:
+            line, col = self.doc.where(self.alias_used_in)
             raise ContentError(Diagnostic(
                 self.rel, line, col, "error",
-                f"document expands to more than {MAX_NODES:,} values (too many nested aliases)",
-                dotted(path), "remove the '&anchor' / '*alias' chains; write the values out"))
+                f"aliases expand to more than {MAX_ALIAS_VALUES:,} values (too many nested aliases)",
+                dotted(self.alias_used_in), "remove the '&anchor' / '*alias' chains; write the values out"))
         self.doc.values.setdefault(path, self.pos(node))
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
@@ -175,10 +189,10 @@ class _Builder:
                         dotted(path + (key,)), "delete one of the two; YAML would silently keep only the last"))
                     continue
                 self.doc.keys[path + (key,)] = self.pos(key_node)
-                result[key] = self.build(value_node, path + (key,))
+                result[key] = self.build(value_node, path + (key,), aliased)
             return result
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+            return [self.build(item, path + (i,), aliased) for i, item in enumerate(node.value)]
         return self.scalar(node, path)
 
     def scalar(self, node: yaml.Node, path: PathKey) -> Any:
@@ -217,6 +231,10 @@ def _syntax_diag(rel: str, exc: yaml.YAMLError, text: str, line_offset: int) -> 
         return Diagnostic(rel, line, col, "error",
                           f"YAML cannot contain the control character U+{ord(char):04X}", "",
                           "delete the invisible character (it often comes from copying and pasting)")
+    opened = _unclosed(exc, text, line_offset)
+    if opened is not None:
+        return Diagnostic(rel, *_shifted(opened[0], line_offset), "error", f"YAML syntax error: {opened[1]}",
+                          "", opened[2])
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = (mark.line + 1 + line_offset) if mark else 1 + line_offset
     col = (mark.column + 1) if mark else 1
@@ -228,6 +246,39 @@ def _syntax_diag(rel: str, exc: yaml.YAMLError, text: str, line_offset: int) -> 
         problem = "a tab character is used for indentation"
         hint = "YAML indentation must use spaces; replace the tab with spaces"
     return Diagnostic(rel, line, col, "error", f"YAML syntax error: {problem}", "", hint)
+
+
+def _shifted(mark: Any, line_offset: int) -> tuple[int, int]:
+    return mark.line + 1 + line_offset, mark.column + 1
+
+
+#: the parser's context for a bracket or quote that was opened and not closed
+_OPENERS = {"while parsing a flow sequence": "]", "while parsing a flow mapping": "}",
+            "while scanning a quoted scalar": ""}
+
+
+def _unclosed(exc: Any, text: str, line_offset: int) -> tuple[Any, str, str] | None:
+    """(mark, message, hint) when the parser gave up inside a bracket or quote it saw opened.
+
+    libyaml reports the place it gave up (often the next line, or the end of the
+    file), and in ``context_mark`` where the construct it was reading began: that
+    is where the editor's mistake is, so the message points there.
+    """
+    context, start, stop = getattr(exc, "context", None), getattr(exc, "context_mark", None), \
+        getattr(exc, "problem_mark", None)
+    if context not in _OPENERS or start is None or stop is None:
+        return None
+    lines = text.splitlines()
+    opener = lines[start.line][start.column:start.column + 1] if start.line < len(lines) else ""
+    if opener not in ("[", "{", '"', "'"):
+        return None
+    closer = _OPENERS[context] or opener
+    what = "quote" if opener in "\"'" else f"'{opener}'"
+    line, col = _shifted(start, line_offset)
+    gave_up = ("the end of the text" if stop.line >= len(lines) or not text[stop.index:].strip()
+               else "line {}, column {}".format(*_shifted(stop, line_offset)))
+    return (start, f"the {what} opened at line {line}, column {col} is never closed",
+            f"add the closing {closer!r} where the value ends (the parser read on to {gave_up} looking for it)")
 
 
 def decode(raw: bytes, rel: str) -> str:
