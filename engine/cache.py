@@ -383,8 +383,7 @@ def save(project: Project, out: Path, cache: BuildCache) -> None:
 
 
 def source_roots(project: Project) -> list[Path]:
-    return [project.content_dir, project.data_dir, project.templates_dir, project.static_dir,
-            project.schemas_dir]
+    return project.source_dirs()
 
 
 #: what :func:`input_stats` saw, per source folder ("content", "data" ...): each file's path

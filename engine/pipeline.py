@@ -124,7 +124,11 @@ def load_site(project: Project, base_url: str | None = None, today: dt.date | No
     *listing*: the source files as the build's :func:`cache.input_stats` just found them.
     """
     from .sourcecache import SourceMemo, load_then_check
+    from .sources import outside_project
     from .structure import build_site
+    escaping = outside_project(project)
+    if escaping:     # before anything is read: see sources.outside_project
+        raise ContentError(escaping)
     if state is not None and state.sources is None:
         state.sources = SourceMemo()
     memo = state.sources if state is not None else None

@@ -156,6 +156,62 @@ def walk_visible(top: Path) -> Iterator[tuple[str, list[str]]]:
         yield dirpath, sorted(n for n in filenames if not n.startswith("."))
 
 
+def outside_project(project: Project) -> list[Diagnostic]:
+    """An error for every source file or folder that resolves outside the project folder.
+
+    The one gate for every way files are found (the loader's walk, the build
+    cache's scan, the static copier, the template loader, the schemas): a
+    symlink ``static/x -> /etc/passwd``, a linked article or a linked
+    ``content/`` would otherwise be read, and perhaps published, from anywhere
+    on the machine.  The build stops before anything is read.  Only links need
+    resolving, and ``os.scandir`` says which entries are links without a
+    ``stat``: the cost is one directory listing per source folder.  Hidden
+    entries are skipped, as every walk skips them.
+    """
+    root = os.path.realpath(project.root)
+    found: list[Diagnostic] = []
+
+    def refuse(path: str, target: str) -> None:
+        what = "folder" if os.path.isdir(path) else "file"
+        found.append(Diagnostic(
+            project.rel(Path(path)), 0, 0, "error",
+            f"this {what} is a link to {target}, outside the project folder; "
+            "nothing outside the project is read or published", "",
+            f"copy what you need into the project and delete the link (rm {project.rel(Path(path))})"))
+
+    seen: set[str] = set()
+    for top in project.source_dirs():
+        stack = [str(top)]
+        if os.path.islink(stack[0]) and not _within(os.path.realpath(stack[0]), root):
+            refuse(stack[0], os.path.realpath(stack[0]))
+            continue
+        while stack:
+            folder = stack.pop()
+            real = os.path.realpath(folder)
+            if real in seen:
+                continue
+            seen.add(real)
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_symlink():
+                    target = os.path.realpath(entry.path)
+                    if not _within(target, root):
+                        refuse(entry.path, target)
+                        continue
+                if entry.is_dir():
+                    stack.append(entry.path)
+    return sorted(found)
+
+
+def _within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
 def load_page(project: Project, path: Path) -> SourcePage:
     return parse_page(project, path, path.read_bytes())
 
