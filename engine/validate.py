@@ -37,6 +37,7 @@ import jinja2
 
 from .datastore import DataStore
 from .diagnostics import Diagnostic, Report
+from .publish import reserved_outputs
 from .markdown.extensions import CITATION_RE, DIRECTIVE_RE, parse_citation_ids
 from .sources import SourcePage, Sources
 from .structure import DEFAULT_GENERATE, output_for_url, url_for_name
@@ -529,12 +530,19 @@ def check_urls(sources: Sources, store: DataStore, templates: set[str], report: 
     *claims* are the Markdown pages' :func:`page_claim`, in page order (computed here if absent).
     """
     owners: dict[str, str] = {}
+    reserved = reserved_outputs()
 
     def claim(out: str, safe: bool, where: Diagnostic, owner: str) -> None:
         if not safe:
             report.extend([Diagnostic(where.path, where.line, where.col, "error",
                                       f"output path '{out}' would be written outside output/",
                                       where.field, "use a plain path without '..' or a leading '/'")])
+        elif out.partition("/")[0] in reserved:
+            top = out.partition("/")[0]
+            report.extend([Diagnostic(where.path, where.line, where.col, "error",
+                                      f"output path '{out}' is reserved: the build writes '{top}' "
+                                      f"itself ({reserved[top]})",
+                                      where.field, "give the page a different 'slug' or 'url'")])
         elif out in owners:
             report.extend([Diagnostic(where.path, where.line, where.col, "error",
                                       f"two pages write {out}: this one and {owners[out]}",
@@ -545,8 +553,8 @@ def check_urls(sources: Sources, store: DataStore, templates: set[str], report: 
     if claims is None:
         claims = [page_claim(src) for src in sources.pages]
     for src, (out, safe) in zip(sources.pages, claims):
-        if safe and out not in owners:   # the common case, without building a message position
-            owners[out] = src.rel
+        if safe and out not in owners and out.partition("/")[0] not in reserved:
+            owners[out] = src.rel     # the common case, without building a message position
         else:
             claim(out, safe, claim_position(src), src.rel)
     for index, rule in generate_rules(sources):
