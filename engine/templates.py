@@ -159,7 +159,7 @@ def template_diagnostic(exc: BaseException, templates_dir: Path, rel_prefix: str
         return Diagnostic(f"{rel_prefix}/{name}" if name else fallback, exc.lineno or fallback_line, 1, "error",
                           f"template syntax error: {exc.message}", "",
                           "check the {% %} and {{ }} tags on that line, and that every {% if/for/block %} "
-                          "has its {% end... %}")
+                          "has its {% end... %}", cause=True)
     frame = _template_frame(exc, templates_dir, rel_prefix)
     where, line = frame or (fallback, fallback_line)
     if isinstance(exc, jinja2.TemplateNotFound):

@@ -283,7 +283,7 @@ def read_templates(templates_dir: Path, rel_prefix: str) -> TemplateFiles:
             sources[path.relative_to(templates_dir).as_posix()] = path.read_bytes()
         except OSError as exc:
             problems.append(Diagnostic(project_rel(templates_dir, path, rel_prefix), 0, 0, "error",
-                                       f"cannot read template: {exc.strerror}"))
+                                       f"cannot read template: {exc.strerror}", cause=True))
     return TemplateFiles(rel_prefix, sources, problems, {p.relative_to(templates_dir).as_posix() for p in files})
 
 
@@ -307,9 +307,11 @@ def analyse_templates(found: TemplateFiles, templates_dir: Path) -> TemplateChec
             env.parse(source, name, str(path))
         except jinja2.TemplateSyntaxError as exc:
             problems.append(template_diagnostic(exc, templates_dir, rel_prefix, f"{rel_prefix}/{name}"))
+            _still_a_block(name, source, block_collections)
             continue
         except UnicodeDecodeError as exc:
             problems.append(not_utf8(raw, exc.start, f"{rel_prefix}/{name}"))
+            _still_a_block(name, "", block_collections)
             continue
         if name.startswith("blocks/"):
             block_collections[name[len("blocks/"):-len(".html")]] = RECORDS_CALL_RE.findall(source)
@@ -317,6 +319,14 @@ def analyse_templates(found: TemplateFiles, templates_dir: Path) -> TemplateChec
         _template_cache.clear()
     _template_cache[key] = (problems, block_collections)
     return TemplateCheck(list(problems), dict(block_collections), set(found.names))
+
+
+def _still_a_block(name: str, source: str, blocks: dict[str, list[str]]) -> None:
+    """A block template that does not parse is still a block: the articles that place it are not
+    told it is unknown (the syntax error is the one thing to fix).  The collections it names
+    are taken from its text as far as it can be read; ids given to it are checked against them."""
+    if name.startswith("blocks/"):
+        blocks[name[len("blocks/"):-len(".html")]] = RECORDS_CALL_RE.findall(source)
 
 
 def check_templates(templates_dir: Path, rel_prefix: str) -> tuple[list[Diagnostic], dict[str, list[str]]]:
@@ -357,6 +367,25 @@ class PageContext:
         ids = sorted((name, sorted(records)) for name, records in self.store.collections.items())
         value = (sorted(self.templates), sorted(self.blocks.items()), ids, sorted(self.allowed_html))
         return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def checks_without_data(sources: Sources, site_read: bool) -> list[Diagnostic]:
+    """What can still be checked while some source files could not be read at all.
+
+    Each page's own raw HTML (when site.yaml, whose ``allow_raw_html`` may permit
+    it, was read) and the templates' syntax do not depend on any other file, so
+    they are reported in the same run as the unreadable file.  Checks across
+    files (citations, block ids, output paths) would only report the unread
+    file again in other words: they wait until it can be read.
+    """
+    report = Report()
+    if site_read:
+        allowed = page_context(sources, DataStore.from_docs({}), TemplateCheck([], {}, set())).allowed_html
+        for src in sources.pages:
+            for lineno, col, message, hint in allowed_only(page_facts(src).html, allowed):
+                report.error(src.rel, lineno, col, message, "", hint)
+    report.extend(check_templates(sources.project.templates_dir, "templates")[0])
+    return report.items
 
 
 def page_context(sources: Sources, store: DataStore, templates: TemplateCheck) -> PageContext:

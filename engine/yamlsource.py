@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from .diagnostics import ContentError, Diagnostic
+from .diagnostics import ContentError, Diagnostic, as_cause
 
 if TYPE_CHECKING:  # pragma: no cover
     import yaml
@@ -298,7 +298,7 @@ def not_utf8(raw: bytes, start: int, rel: str) -> Diagnostic:
     line = raw.count(b"\n", 0, start) + 1
     col = len(raw[line_start:start].decode("utf-8", "replace")) + 1
     return Diagnostic(rel, line, col, "error", f"file is not valid UTF-8 (byte 0x{raw[start]:02x})", "",
-                      "save the file with UTF-8 encoding")
+                      "save the file with UTF-8 encoding", cause=True)
 
 
 def _check_depth(text: str, rel: str, line_offset: int) -> None:
@@ -358,7 +358,7 @@ def parse_yaml(text: str, rel: str, *, line_offset: int = 0, allow_empty: bool =
         _check_depth(text, rel, line_offset)
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.YAMLError as exc:
-        raise ContentError(_syntax_diag(rel, exc, text, line_offset)) from None
+        raise ContentError(as_cause(_syntax_diag(rel, exc, text, line_offset))) from None
     if not nodes:  # only comments
         if allow_empty:
             return YamlDoc(rel, {})
