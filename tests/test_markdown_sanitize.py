@@ -205,3 +205,17 @@ def test_a_site_that_allows_iframes_keeps_them(tmp_path: Path) -> None:
 
 def test_renderer_module_documents_the_fenced_code_extension() -> None:
     assert renderer_module.PAGE_EXTENSIONS[0] == "fenced_code"
+
+
+def test_a_built_page_shows_fenced_html_as_code(tmp_path: Path) -> None:
+    """The issue's first example, through the real command line: a fence holding a script."""
+    from engine.cli import main
+    root = make_project(tmp_path / "site")
+    article = root / "content" / "calf-cramps.md"
+    article.write_text(article.read_text() + "\n```html\n<script>alert('fenced')</script>\n"
+                       "<img src=x onerror=alert(1)>\n```\n", encoding="utf-8")
+    assert main(["--root", str(root), "-q", "build"]) == 0
+    html = (root / "output" / "calf-cramps" / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert(" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(&#39;fenced&#39;)&lt;/script&gt;" in html or \
+        "&lt;script&gt;alert('fenced')&lt;/script&gt;" in html
