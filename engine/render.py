@@ -11,6 +11,7 @@ references page listing who cites what) are rendered in a second pass.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
@@ -150,6 +151,21 @@ def line_of(page: Page, needle: str) -> int:
         if needle in text:
             return src.body_line + offset
     return 0
+
+
+_NESTING_RE = re.compile(r"[ \t>*+-]*")
+
+
+def too_deep(page: Page) -> Diagnostic:
+    """The error for a body nested too deeply for Markdown (``- - - - ...``, ``>>>>...``),
+    placed on the line whose leading list and quote markers are the longest."""
+    src = page.source
+    assert src is not None
+    lines = src.body.split("\n")
+    deepest = max(range(len(lines)), key=lambda i: len(_NESTING_RE.match(lines[i]).group(0))) if lines else 0
+    return Diagnostic(page.rel, src.body_line + deepest, 1, "error",
+                      "the text is nested too deeply to be read as Markdown (lists or quotes inside each "
+                      "other, hundreds of levels deep)", "", "remove the extra '-', '*', '>' or indentation")
 
 
 class PageContext:
@@ -401,7 +417,10 @@ class SiteRenderer:
             content = Markup("")
             toc: list[dict[str, Any]] = []
             if page.source is not None:
-                rendered = self.markdown.page(page.source.body, ctx)
+                try:
+                    rendered = self.markdown.page(page.source.body, ctx)
+                except RecursionError:       # Python-Markdown recurses once per level of nesting
+                    return None, ctx.problems + [too_deep(page)]
                 content, toc = Markup(rendered.html), rendered.toc
             html = template.render(ctx.variables(content=content, toc=toc))
         except jinja2.TemplateNotFound as exc:
