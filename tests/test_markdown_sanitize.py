@@ -7,6 +7,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import ROOT, make_project
 from engine.markdown import renderer as renderer_module
@@ -219,3 +221,20 @@ def test_a_built_page_shows_fenced_html_as_code(tmp_path: Path) -> None:
     assert "<script>alert(" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(&#39;fenced&#39;)&lt;/script&gt;" in html or \
         "&lt;script&gt;alert('fenced')&lt;/script&gt;" in html
+
+
+PIECES = st.sampled_from([
+    "<", ">", "/", "=", '"', "'", " ", "\t", "\n", "&#", "115;", "&colon;", ":", "java", "script", "javascript",
+    "data", "on", "onload", "onerror", "svg", "img", "a", "href", "src", "style", "iframe", "math", "<!--", "-->",
+    "<![CDATA[", "]]>", "x", "alert(1)", "`", "```", "[", "](", ")", "<p>", "</p>", "&", "amp;", "\x00",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PIECES, max_size=30).map("".join))
+def test_whatever_comes_in_nothing_runs(text: str) -> None:
+    """Random mixtures of HTML and Markdown syntax, through the sanitiser and through the renderer."""
+    assert_harmless(Sanitizer().clean(text))
+    md = MarkdownRenderer()
+    assert_harmless(md.page(text, Hooks()).html.replace(Hooks().render_block("faqs", []).strip(), ""))
+    assert_harmless(str(md.snippet(text)))

@@ -47,13 +47,13 @@ def page_extensions() -> list[Extension]:
     that renders a page.
     """
     from markdown.extensions.attr_list import AttrListExtension
-    from markdown.extensions.fenced_code import FencedCodeExtension
     from markdown.extensions.footnotes import FootnoteExtension
     from markdown.extensions.md_in_html import MarkdownInHtmlExtension
     from markdown.extensions.tables import TableExtension
     from markdown.extensions.toc import TocExtension
-    classes = {"fenced_code": FencedCodeExtension, "tables": TableExtension, "toc": TocExtension, "attr_list": AttrListExtension,
-               "footnotes": FootnoteExtension, "md_in_html": MarkdownInHtmlExtension}
+    classes = {"fenced_code": FencedCodeExtension, "tables": TableExtension, "toc": TocExtension,
+               "attr_list": AttrListExtension, "footnotes": FootnoteExtension,
+               "md_in_html": MarkdownInHtmlExtension}
     return [classes[name](**EXTENSION_CONFIG.get(name, {})) for name in PAGE_EXTENSIONS]
 
 
