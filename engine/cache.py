@@ -48,7 +48,7 @@ from typing import Any, Callable, Iterable
 from .project import Project
 
 FORMAT = 7   # 7: asset URLs are per-page dependencies, not part of the whole cache's key
-DEPENDENCIES = ("Jinja2", "Markdown", "MarkupSafe", "PyYAML", "jsonschema", "pagefind")
+DEPENDENCIES = ("Jinja2", "Markdown", "MarkupSafe", "PyYAML", "jsonschema", "pagefind", "nh3")
 
 Stat = tuple[int, int, int]   # size, mtime_ns, inode
 Dep = tuple[str, str]         # (kind, key), e.g. ("template", "base.html"); see render.PageContext
@@ -383,8 +383,7 @@ def save(project: Project, out: Path, cache: BuildCache) -> None:
 
 
 def source_roots(project: Project) -> list[Path]:
-    return [project.content_dir, project.data_dir, project.templates_dir, project.static_dir,
-            project.schemas_dir]
+    return project.source_dirs()
 
 
 #: what :func:`input_stats` saw, per source folder ("content", "data" ...): each file's path

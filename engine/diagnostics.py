@@ -8,7 +8,7 @@ than stopping at the first one: editors fix a batch, not one at a time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 ERROR = "error"
@@ -24,6 +24,9 @@ class Diagnostic:
     message: str = ""
     field: str = ""
     hint: str = ""
+    #: a file that could not be read or parsed at all (YAML or template syntax, bad UTF-8, a
+    #: link out of the project): other messages may follow from it, so it is listed first
+    cause: bool = False
 
     def format(self) -> str:
         where = self.path
@@ -67,11 +70,21 @@ class Report:
         return [d for d in self.items if not d.is_error]
 
     def sorted(self) -> list[Diagnostic]:
-        return sorted(set(self.items))
+        return in_order(self.items)
 
     def raise_if_errors(self) -> None:
         if self.errors:
             raise ContentError(self.sorted())
+
+
+def in_order(items: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Each diagnostic once: root causes first (see ``Diagnostic.cause``), then by file and line."""
+    return sorted(set(items), key=lambda d: (not d.cause, d))
+
+
+def as_cause(diagnostic: Diagnostic) -> Diagnostic:
+    """*diagnostic* marked as a root cause (listed before what may follow from it)."""
+    return replace(diagnostic, cause=True)
 
 
 class ContentError(Exception):
@@ -80,7 +93,7 @@ class ContentError(Exception):
     def __init__(self, diagnostics: list[Diagnostic] | Diagnostic):
         if isinstance(diagnostics, Diagnostic):
             diagnostics = [diagnostics]
-        self.diagnostics = sorted(set(diagnostics))
+        self.diagnostics = in_order(diagnostics)
         super().__init__("\n".join(d.format() for d in self.diagnostics))
 
 

@@ -125,7 +125,11 @@ def load_site(project: Project, base_url: str | None = None, today: dt.date | No
     *listing*: the source files as the build's :func:`cache.input_stats` just found them.
     """
     from .sourcecache import SourceMemo, load_then_check
+    from .sources import outside_project
     from .structure import build_site
+    escaping = outside_project(project)
+    if escaping:     # before anything is read: see sources.outside_project
+        raise ContentError(escaping)
     if state is not None and state.sources is None:
         state.sources = SourceMemo()
     memo = state.sources if state is not None else None
@@ -193,7 +197,7 @@ def _patched_site(memo: ModelMemo | None, sources: Sources, config: SiteConfig) 
 def static_files(project: Project) -> list[tuple[Path, str]]:
     """(source file, path inside output/) for everything in static/."""
     from .sources import walk_files
-    return [(path, "static/" + path.relative_to(project.static_dir).as_posix())
+    return [(path, publish.STATIC_DIR + "/" + path.relative_to(project.static_dir).as_posix())
             for path in walk_files(project.static_dir, ("",))]
 
 
@@ -901,12 +905,12 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
         html_touched = any(r.endswith(".html") for r in writer.written + writer.removed)
         if isinstance(writer, StagedOutput) and search:
             if publish.options.defer_search:   # live preview: keep the last index until it is refreshed
-                writer.carry_over("pagefind")
+                writer.carry_over(publish.SEARCH_DIR)
             else:
                 build_index(writer.staging, loaded.config.language)
-                writer.adopt("pagefind")
-        elif isinstance(writer, InPlaceOutput) and not search and (out / "pagefind").is_dir():
-            writer.drop_dir("pagefind")
+                writer.adopt(publish.SEARCH_DIR)
+        elif isinstance(writer, InPlaceOutput) and not search and (out / publish.SEARCH_DIR).is_dir():
+            writer.drop_dir(publish.SEARCH_DIR)
         writer.commit()
     except BaseException:
         writer.discard()

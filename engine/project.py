@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,29 @@ class Project:
     @property
     def cache_dir(self) -> Path:
         return self.root / ".cache"
+
+    def source_dirs(self) -> list[Path]:
+        """The folders whose files the build reads: the build cache scans these, and
+        ``sources.outside_project`` refuses anything in them that leads out of the project."""
+        return [self.content_dir, self.data_dir, self.templates_dir, self.static_dir, self.schemas_dir]
+
+    def output_dir(self, value: str | None) -> Path:
+        """The output folder given on the command line (``--output``), or the default.
+
+        ``--output=~/site`` or a quoted ``"~/site"`` reaches us unexpanded (the shell
+        expands a ``~`` only at the start of a word); built as it is, it would make a
+        folder literally named ``~``.  So ``~`` and ``~user`` are expanded here, and
+        one that cannot be is refused.
+        """
+        if not value:
+            return self.default_output
+        expanded = os.path.expanduser(value)
+        if expanded.startswith("~"):
+            from .diagnostics import UsageError
+            user = expanded[1:].split("/", 1)[0].split(os.sep, 1)[0]
+            raise UsageError(f"--output {value}: there is no user '{user}' whose home folder '~{user}' "
+                             "could stand for; write the folder's full path")
+        return Path(expanded).resolve()
 
     def protected(self) -> list[Path]:
         """Folders that must never be built into or deleted."""

@@ -11,6 +11,7 @@ references page listing who cites what) are rendered in a second pass.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
@@ -50,6 +51,13 @@ class LazyPageResult(PageResult):
     def html(self) -> str:  # type: ignore[override]
         return self._loader()
 
+
+#: Exceptions that pass through a template's rendering as they are.  Anything else
+#: raised while a template renders (a macro that calls itself without end, a template
+#: that includes itself, ``{{ 1 / 0 }}``, a filter given the wrong value) is the
+#: template's fault and becomes ``templates/NAME.html:LINE: error: ...`` (Jinja's
+#: traceback carries the template line; see templates.template_diagnostic).
+NOT_TEMPLATE_ERRORS = (ContentError, MemoryError)
 
 #: dependency kinds of ``asset(path)``; their value is the file's current URL (hashed name)
 ASSET, ASSET_EXACT = "asset", "asset-exact"
@@ -145,6 +153,21 @@ def line_of(page: Page, needle: str) -> int:
     return 0
 
 
+_NESTING_RE = re.compile(r"[ \t>*+-]*")
+
+
+def too_deep(page: Page) -> Diagnostic:
+    """The error for a body nested too deeply for Markdown (``- - - - ...``, ``>>>>...``),
+    placed on the line whose leading list and quote markers are the longest."""
+    src = page.source
+    assert src is not None
+    lines = src.body.split("\n")
+    deepest = max(range(len(lines)), key=lambda i: len(_NESTING_RE.match(lines[i]).group(0))) if lines else 0
+    return Diagnostic(page.rel, src.body_line + deepest, 1, "error",
+                      "the text is nested too deeply to be read as Markdown (lists or quotes inside each "
+                      "other, hundreds of levels deep)", "", "remove the extra '-', '*', '>' or indentation")
+
+
 class PageContext:
     """Per-page state handed to the Markdown extensions and to the templates."""
 
@@ -214,7 +237,9 @@ class PageContext:
         self.deps.update(("template", t) for t in self.renderer.template_deps.of(template_name))
         try:
             return template.render(self.variables(args=args))
-        except (jinja2.TemplateError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        except NOT_TEMPLATE_ERRORS:
+            raise
+        except Exception as exc:   # whatever a template does wrong: see NOT_TEMPLATE_ERRORS
             self.problems.append(template_diagnostic(
                 exc, self.renderer.project.templates_dir, "templates", self.page.rel, line))
             return ""
@@ -320,7 +345,7 @@ class SiteRenderer:
         self.env = make_env(project.templates_dir)
         self._template_refs: dict[str, tuple[str, ...]] = {}   # kept across template edits
         self.template_deps = TemplateDeps(self.env, self._template_refs)
-        self.markdown = MarkdownRenderer()
+        self.markdown = MarkdownRenderer(site.config.allow_raw_html)
         self.assets = assets or {}
         self.first_pass: list[PageResult] = []
         self.articles = site.articles
@@ -362,6 +387,7 @@ class SiteRenderer:
         the macro memo (keyed on records) then still hold."""
         if site is not self.site:
             self.site = site
+            self.markdown.allow(site.config.allow_raw_html)
             self.articles = site.articles
             self.plain_data = site.data.plain()
             self._memo.clear()
@@ -391,13 +417,18 @@ class SiteRenderer:
             content = Markup("")
             toc: list[dict[str, Any]] = []
             if page.source is not None:
-                rendered = self.markdown.page(page.source.body, ctx)
+                try:
+                    rendered = self.markdown.page(page.source.body, ctx)
+                except RecursionError:       # Python-Markdown recurses once per level of nesting
+                    return None, ctx.problems + [too_deep(page)]
                 content, toc = Markup(rendered.html), rendered.toc
             html = template.render(ctx.variables(content=content, toc=toc))
         except jinja2.TemplateNotFound as exc:
             line = page.source.meta.where(("template",))[0] if page.source else 0
             return None, [template_diagnostic(exc, self.project.templates_dir, "templates", page.rel, line)]
-        except (jinja2.TemplateError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        except NOT_TEMPLATE_ERRORS:
+            raise
+        except Exception as exc:
             return None, ctx.problems + [template_diagnostic(
                 exc, self.project.templates_dir, "templates", page.rel)]
         if ctx.problems:

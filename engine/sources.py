@@ -156,6 +156,63 @@ def walk_visible(top: Path) -> Iterator[tuple[str, list[str]]]:
         yield dirpath, sorted(n for n in filenames if not n.startswith("."))
 
 
+def outside_project(project: Project) -> list[Diagnostic]:
+    """An error for every source file or folder that resolves outside the project folder.
+
+    The one gate for every way files are found (the loader's walk, the build
+    cache's scan, the static copier, the template loader, the schemas): a
+    symlink ``static/x -> /etc/passwd``, a linked article or a linked
+    ``content/`` would otherwise be read, and perhaps published, from anywhere
+    on the machine.  The build stops before anything is read.  Only links need
+    resolving, and ``os.scandir`` says which entries are links without a
+    ``stat``: the cost is one directory listing per source folder.  Hidden
+    entries are skipped, as every walk skips them.
+    """
+    root = os.path.realpath(project.root)
+    found: list[Diagnostic] = []
+
+    def refuse(path: str, target: str) -> None:
+        what = "folder" if os.path.isdir(path) else "file"
+        found.append(Diagnostic(
+            project.rel(Path(path)), 0, 0, "error",
+            f"this {what} is a link to {target}, outside the project folder; "
+            "nothing outside the project is read or published", "",
+            f"copy what you need into the project and delete the link (rm {project.rel(Path(path))})",
+            cause=True))
+
+    seen: set[str] = set()
+    for top in project.source_dirs():
+        stack = [str(top)]
+        if os.path.islink(stack[0]) and not _within(os.path.realpath(stack[0]), root):
+            refuse(stack[0], os.path.realpath(stack[0]))
+            continue
+        while stack:
+            folder = stack.pop()
+            real = os.path.realpath(folder)
+            if real in seen:
+                continue
+            seen.add(real)
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_symlink():
+                    target = os.path.realpath(entry.path)
+                    if not _within(target, root):
+                        refuse(entry.path, target)
+                        continue
+                if entry.is_dir():
+                    stack.append(entry.path)
+    return sorted(found)
+
+
+def _within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
 def load_page(project: Project, path: Path) -> SourcePage:
     return parse_page(project, path, path.read_bytes())
 
@@ -210,7 +267,8 @@ class FileLoader:
             except ContentError as exc:
                 report.extend(exc.diagnostics)
             except OSError as exc:
-                report.error(project.rel(Path(name)), 0, 0, f"cannot read file: {exc.strerror}")
+                report.items.append(Diagnostic(project.rel(Path(name)), 0, 0, "error",
+                                               f"cannot read file: {exc.strerror}", cause=True))
 
     def schema_errors(self, sources: Sources) -> list[Diagnostic]:
         """Schema errors of the files that could be read (when others could not)."""
@@ -225,11 +283,13 @@ def load_sources(project: Project, loader: FileLoader | None = None) -> Sources:
     report = Report()
     site = YamlDoc(project.rel(project.site_file), {})
     site_stat = loader.file_stat(project.site_file)
+    site_read = True
     if site_stat is not None:
         try:
             site = loader.data(project, project.site_file, site_stat)
         except ContentError as exc:
             report.extend(exc.diagnostics)
+            site_read = False
     sources = Sources(project, site)
     for name, st in loader.files(project.data_dir, (".yaml", ".yml")):
         path = Path(name)
@@ -240,7 +300,8 @@ def load_sources(project: Project, loader: FileLoader | None = None) -> Sources:
         except ContentError as exc:
             report.extend(exc.diagnostics)
         except OSError as exc:
-            report.error(project.rel(path), 0, 0, f"cannot read file: {exc.strerror}")
+            report.items.append(Diagnostic(project.rel(path), 0, 0, "error", f"cannot read file: {exc.strerror}",
+                                           cause=True))
     loader.load_pages(project, loader.files(project.content_dir, (".md", ".markdown")), sources.pages, report)
     if not project.content_dir.is_dir():
         report.items.append(Diagnostic(project.rel(project.content_dir), 0, 0, "error",
@@ -248,8 +309,12 @@ def load_sources(project: Project, loader: FileLoader | None = None) -> Sources:
                                        "run 'python build.py new article \"Title\"' to start one"))
     if report.errors:
         # Some files could not be read at all.  Still check the ones that could against
-        # their schemas, so one run lists every problem; cross-record checks would only
-        # add noise about the missing file, so they wait for the next run.
+        # their schemas, and what depends on no other file (raw HTML in pages, template
+        # syntax), so one run lists every problem; cross-record checks would only add
+        # noise about the missing file, so they wait for the next run.  The unreadable
+        # files are marked as causes and listed first (Diagnostic.cause).
+        from .validate import checks_without_data  # late import: validate imports this module
         report.extend(loader.schema_errors(sources))
+        report.extend(checks_without_data(sources, site_read))
     report.raise_if_errors()
     return sources

@@ -159,7 +159,7 @@ def template_diagnostic(exc: BaseException, templates_dir: Path, rel_prefix: str
         return Diagnostic(f"{rel_prefix}/{name}" if name else fallback, exc.lineno or fallback_line, 1, "error",
                           f"template syntax error: {exc.message}", "",
                           "check the {% %} and {{ }} tags on that line, and that every {% if/for/block %} "
-                          "has its {% end... %}")
+                          "has its {% end... %}", cause=True)
     frame = _template_frame(exc, templates_dir, rel_prefix)
     where, line = frame or (fallback, fallback_line)
     if isinstance(exc, jinja2.TemplateNotFound):
@@ -171,4 +171,14 @@ def template_diagnostic(exc: BaseException, templates_dir: Path, rel_prefix: str
         message = f"undefined value in template: {message}"
         return Diagnostic(where, line, 1, "error", message, "",
                           "check the variable's spelling, or guard it with '{% if x is defined %}'")
-    return Diagnostic(where, line, 1, "error", f"template error: {type(exc).__name__}: {message}")
+    if isinstance(exc, RecursionError):
+        return Diagnostic(where, line, 1, "error", "template error: it calls itself without end "
+                          "(maximum recursion depth exceeded)", "",
+                          "look for a macro that calls itself with no way to stop, or a template that "
+                          "includes, imports or extends itself (directly or through another template)")
+    if isinstance(exc, ZeroDivisionError):
+        return Diagnostic(where, line, 1, "error", "template error: division by zero", "",
+                          "guard the division with '{% if divisor %}'")
+    return Diagnostic(where, line, 1, "error", f"template error: {type(exc).__name__}: {message}", "",
+                      "the expression on this line failed while a page was rendered; "
+                      "check the values and functions it uses")

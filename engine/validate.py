@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import posixpath
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -40,13 +39,14 @@ from .datastore import DataStore
 from .diagnostics import Diagnostic, Report
 from .markdown.extensions import CITATION_RE, DIRECTIVE_RE, parse_citation_ids
 from .sources import SourcePage, Sources
-from .structure import DEFAULT_GENERATE, output_for_url, url_for_name
 from .templates import make_env, template_diagnostic
+from .validation.outputs import (Claim, check_urls, claim_position, generate_rules,  # noqa: F401 - re-exported
+                                 page_claim, safe_output)
 from .validation.content import Candidate, allowed_only, body_lines, line_candidates, plain_and_safe
 from .validation.datarules import check_data_rules
 from .validation.statements import ReadabilityRules, StatementRules, check_readability, check_statements, rules_from_site
 from .validation.schema import FRONT_MATTER, SchemaSet, load_schemas, suggest as _suggest, validate_doc
-from .yamlsource import YamlDoc
+from .yamlsource import YamlDoc, not_utf8
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 #: fields whose values are reference ids, wherever they appear in a record
@@ -294,7 +294,7 @@ def read_templates(templates_dir: Path, rel_prefix: str) -> TemplateFiles:
             sources[path.relative_to(templates_dir).as_posix()] = path.read_bytes()
         except OSError as exc:
             problems.append(Diagnostic(project_rel(templates_dir, path, rel_prefix), 0, 0, "error",
-                                       f"cannot read template: {exc.strerror}"))
+                                       f"cannot read template: {exc.strerror}", cause=True))
     return TemplateFiles(rel_prefix, sources, problems, {p.relative_to(templates_dir).as_posix() for p in files})
 
 
@@ -318,10 +318,11 @@ def analyse_templates(found: TemplateFiles, templates_dir: Path) -> TemplateChec
             env.parse(source, name, str(path))
         except jinja2.TemplateSyntaxError as exc:
             problems.append(template_diagnostic(exc, templates_dir, rel_prefix, f"{rel_prefix}/{name}"))
+            _still_a_block(name, source, block_collections)
             continue
         except UnicodeDecodeError as exc:
-            problems.append(Diagnostic(f"{rel_prefix}/{name}", 0, 0, "error",
-                                       f"template is not valid UTF-8 (byte at offset {exc.start})"))
+            problems.append(not_utf8(raw, exc.start, f"{rel_prefix}/{name}"))
+            _still_a_block(name, "", block_collections)
             continue
         if name.startswith("blocks/"):
             block_collections[name[len("blocks/"):-len(".html")]] = RECORDS_CALL_RE.findall(source)
@@ -329,6 +330,14 @@ def analyse_templates(found: TemplateFiles, templates_dir: Path) -> TemplateChec
         _template_cache.clear()
     _template_cache[key] = (problems, block_collections)
     return TemplateCheck(list(problems), dict(block_collections), set(found.names))
+
+
+def _still_a_block(name: str, source: str, blocks: dict[str, list[str]]) -> None:
+    """A block template that does not parse is still a block: the articles that place it are not
+    told it is unknown (the syntax error is the one thing to fix).  The collections it names
+    are taken from its text as far as it can be read; ids given to it are checked against them."""
+    if name.startswith("blocks/"):
+        blocks[name[len("blocks/"):-len(".html")]] = RECORDS_CALL_RE.findall(source)
 
 
 def check_templates(templates_dir: Path, rel_prefix: str) -> tuple[list[Diagnostic], dict[str, list[str]]]:
@@ -380,6 +389,25 @@ class PageContext:
         value = (sorted(self.templates), sorted(self.blocks.items()), ids, sorted(self.allowed_html),
                  self.statements, self.readability, sorted(self.unseen_refs), self.topic_spec)
         return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def checks_without_data(sources: Sources, site_read: bool) -> list[Diagnostic]:
+    """What can still be checked while some source files could not be read at all.
+
+    Each page's own raw HTML (when site.yaml, whose ``allow_raw_html`` may permit
+    it, was read) and the templates' syntax do not depend on any other file, so
+    they are reported in the same run as the unreadable file.  Checks across
+    files (citations, block ids, output paths) would only report the unread
+    file again in other words: they wait until it can be read.
+    """
+    report = Report()
+    if site_read:
+        allowed = page_context(sources, DataStore.from_docs({}), TemplateCheck([], {}, set())).allowed_html
+        for src in sources.pages:
+            for lineno, col, message, hint in allowed_only(page_facts(src).html, allowed):
+                report.error(src.rel, lineno, col, message, "", hint)
+    report.extend(check_templates(sources.project.templates_dir, "templates")[0])
+    return report.items
 
 
 def page_context(sources: Sources, store: DataStore, templates: TemplateCheck) -> PageContext:
@@ -511,94 +539,7 @@ def check_directive(src: SourcePage, lineno: int, line: str, store: DataStore,
                          + (" ..." if len(known) > 12 else ""))
 
 
-# -- 5. output paths ---------------------------------------------------------
-
-def safe_output(out: str) -> bool:
-    """True when *out* stays inside output/ (no '..', no absolute path, no drive)."""
-    if not out or out.startswith(("/", "\\")) or "\\" in out or ":" in out or "\x00" in out:
-        return False
-    norm = posixpath.normpath(out)
-    return not (norm == ".." or norm.startswith("../") or "/../" in f"/{out}/")
-
-
-def generate_rules(sources: Sources) -> list[tuple[int | None, dict[str, Any]]]:
-    site = sources.site.data if isinstance(sources.site.data, dict) else {}
-    rules = site.get("generate")
-    if not isinstance(rules, list):
-        return [(None, rule) for rule in DEFAULT_GENERATE]
-    return [(i, r) for i, r in enumerate(rules) if isinstance(r, dict)
-            and all(isinstance(r.get(k), str) for k in ("collection", "template", "url"))]
-
-
-class Claim(NamedTuple):
-    """The output file a Markdown page writes (its URL's position is looked up only for a message)."""
-
-    output: str
-    safe: bool          # stays inside output/
-
-
-def page_claim(src: SourcePage) -> Claim:
-    meta = src.meta.data
-    slug = meta.get("slug") if isinstance(meta.get("slug"), str) else None
-    url = meta.get("url") if isinstance(meta.get("url"), str) else url_for_name(src.name, slug)
-    out = output_for_url(url)
-    return Claim(out, safe_output(out))
-
-
-def claim_position(src: SourcePage) -> Diagnostic:
-    """Where a page's output path is decided: its 'url' or 'slug' field, else the front matter."""
-    meta = src.meta.data
-    field = ("url",) if "url" in meta else ("slug",) if "slug" in meta else ()
-    return src.meta.diag(field, "")
-
-
-def check_urls(sources: Sources, store: DataStore, templates: set[str], report: Report,
-               claims: Sequence[tuple[str, bool]] | None = None) -> None:
-    """No two pages write one file, and none writes outside output/.
-
-    *claims* are the Markdown pages' :func:`page_claim`, in page order (computed here if absent).
-    """
-    owners: dict[str, str] = {}
-
-    def claim(out: str, safe: bool, where: Diagnostic, owner: str) -> None:
-        if not safe:
-            report.extend([Diagnostic(where.path, where.line, where.col, "error",
-                                      f"output path '{out}' would be written outside output/",
-                                      where.field, "use a plain path without '..' or a leading '/'")])
-        elif out in owners:
-            report.extend([Diagnostic(where.path, where.line, where.col, "error",
-                                      f"two pages write {out}: this one and {owners[out]}",
-                                      where.field, "give one of them a different 'slug' or 'url'")])
-        else:
-            owners[out] = owner
-
-    if claims is None:
-        claims = [page_claim(src) for src in sources.pages]
-    for src, (out, safe) in zip(sources.pages, claims):
-        if safe and out not in owners:   # the common case, without building a message position
-            owners[out] = src.rel
-        else:
-            claim(out, safe, claim_position(src), src.rel)
-    for index, rule in generate_rules(sources):
-        base = ("generate", index) if index is not None else ()
-        collection = rule["collection"]
-        if collection not in store.collections:
-            if index is not None:
-                report.extend([sources.site.diag(base + ("collection",), f"unknown collection '{collection}'",
-                                                 hint=suggest(collection, store.collections) or "")])
-            continue
-        if rule["template"] not in templates and index is not None:
-            report.extend([sources.site.diag(base + ("template",), f"unknown template '{rule['template']}'",
-                                             hint=suggest(rule["template"], templates) or "")])
-        for record in store.collection(collection):
-            try:
-                url = rule["url"].format(id=record.id)
-            except (KeyError, IndexError, ValueError):
-                report.extend([sources.site.diag(base + ("url",), "the url pattern may contain only '{id}'")])
-                break
-            out = output_for_url(url)
-            claim(out, safe_output(out), record.doc.diag(record.path + ("id",), ""), record.doc.rel)
-
+# -- 5. output paths: engine/validation/outputs.py ---------------------------
 
 # -- the stage ---------------------------------------------------------------
 

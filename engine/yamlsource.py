@@ -10,6 +10,7 @@ every key and value by its path (``("nutrients", 0, "food_sources")``).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import marshal
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from .diagnostics import ContentError, Diagnostic
+from .diagnostics import ContentError, Diagnostic, as_cause
 
 if TYPE_CHECKING:  # pragma: no cover
     import yaml
@@ -38,10 +39,12 @@ def _load_yaml() -> None:
         from yaml import SafeLoader as _Loader  # type: ignore[assignment]
     yaml = module
 
-#: Upper bound on nodes visited while expanding one document.  Aliases share
-#: nodes, so a "billion laughs" file is small on disk but huge when expanded;
-#: this cap keeps time and memory bounded.
-MAX_NODES = 50_000
+#: Upper bound on values built by expanding aliases in one document.  Aliases
+#: share nodes, so a "billion laughs" file is small on disk but huge when
+#: expanded; this cap keeps time and memory bounded.  Only what aliases add is
+#: counted: a large file written out in full costs what its size costs, and
+#: its size is visible on disk.
+MAX_ALIAS_VALUES = 50_000
 #: Deepest nesting of lists/mappings accepted.  libyaml's composer recurses in
 #: C and crashes the interpreter on very deep input ("[[[[..."), so depth is
 #: measured on the event stream (iteratively) before composing.
@@ -125,27 +128,39 @@ class _Builder:
         self.rel = rel
         self.offset = line_offset
         self.doc = YamlDoc(rel, None)
-        self.count = 0
+        #: values built again because an alias refers to them (see MAX_ALIAS_VALUES)
+        self.expanded = 0
+        self.built: set[int] = set()      # ids of the lists and mappings built so far
+        self.alias_used_in: PathKey = ()
         self.scalars = SafeConstructor()
         self.problems: list[Diagnostic] = []
 
     def pos(self, node: yaml.Node) -> tuple[int, int]:
         return (node.start_mark.line + 1 + self.offset, node.start_mark.column + 1)
 
-    def build(self, node: yaml.Node, path: PathKey) -> Any:
-        self.count += 1
+    def build(self, node: yaml.Node, path: PathKey, aliased: bool = False) -> Any:
+        """The value of *node* at *path*; *aliased*: reached through an alias (a node built before)."""
+        if aliased:
+            self.expanded += 1
+        elif not isinstance(node, yaml.ScalarNode):   # an alias to a scalar adds one value: not tracked
+            key = id(node)
+            if key in self.built:
+                aliased = True
+                self.expanded += 1
+                self.alias_used_in = path[:-1]   # the list or mapping where the '*alias' is written
+            self.built.add(key)
         if len(path) > MAX_DEPTH:  # also stops a recursive alias ('&a [*a]')
             line, col = self.pos(node)
             raise ContentError(Diagnostic(
                 self.rel, line, col, "error",
                 f"values are nested more than {MAX_DEPTH} levels deep (or an alias refers to itself)",
                 "", "flatten the structure; remove '*alias' references to an enclosing '&anchor'"))
-        if self.count > MAX_NODES:
-            line, col = self.pos(node)
+        if self.expanded > MAX_ALIAS_VALUES:
+            line, col = self.doc.where(self.alias_used_in)
             raise ContentError(Diagnostic(
                 self.rel, line, col, "error",
-                f"document expands to more than {MAX_NODES:,} values (too many nested aliases)",
-                dotted(path), "remove the '&anchor' / '*alias' chains; write the values out"))
+                f"aliases expand to more than {MAX_ALIAS_VALUES:,} values (too many nested aliases)",
+                dotted(self.alias_used_in), "remove the '&anchor' / '*alias' chains; write the values out"))
         self.doc.values.setdefault(path, self.pos(node))
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
@@ -174,15 +189,15 @@ class _Builder:
                         dotted(path + (key,)), "delete one of the two; YAML would silently keep only the last"))
                     continue
                 self.doc.keys[path + (key,)] = self.pos(key_node)
-                result[key] = self.build(value_node, path + (key,))
+                result[key] = self.build(value_node, path + (key,), aliased)
             return result
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+            return [self.build(item, path + (i,), aliased) for i, item in enumerate(node.value)]
         return self.scalar(node, path)
 
     def scalar(self, node: yaml.Node, path: PathKey) -> Any:
         try:
-            return self.scalars.construct_object(node, deep=True)
+            value = self.scalars.construct_object(node, deep=True)
         except (ConstructorError, ValueError, TypeError) as exc:
             line, col = self.pos(node)
             problem = getattr(exc, "problem", None) or str(exc)
@@ -195,6 +210,16 @@ class _Builder:
                 self.rel, line, col, "error", f"cannot read value: {problem}", dotted(path),
                 "put the value in quotes if it is meant as text"))
             return None
+        if isinstance(value, dt.datetime):
+            # Every date field is a calendar day; a time of day would reach code that
+            # compares it with plain dates (and fail there, far from this line).
+            line, col = self.pos(node)
+            self.problems.append(Diagnostic(
+                self.rel, line, col, "error", f"'{node.value}' has a time of day; dates are written YYYY-MM-DD",
+                dotted(path), f"write the day alone ({value.date().isoformat()}), "
+                              "or put the value in quotes if it is meant as text"))
+            return None
+        return value
 
 
 def _syntax_diag(rel: str, exc: yaml.YAMLError, text: str, line_offset: int) -> Diagnostic:
@@ -206,6 +231,10 @@ def _syntax_diag(rel: str, exc: yaml.YAMLError, text: str, line_offset: int) -> 
         return Diagnostic(rel, line, col, "error",
                           f"YAML cannot contain the control character U+{ord(char):04X}", "",
                           "delete the invisible character (it often comes from copying and pasting)")
+    opened = _unclosed(exc, text, line_offset)
+    if opened is not None:
+        return Diagnostic(rel, *_shifted(opened[0], line_offset), "error", f"YAML syntax error: {opened[1]}",
+                          "", opened[2])
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = (mark.line + 1 + line_offset) if mark else 1 + line_offset
     col = (mark.column + 1) if mark else 1
@@ -219,17 +248,57 @@ def _syntax_diag(rel: str, exc: yaml.YAMLError, text: str, line_offset: int) -> 
     return Diagnostic(rel, line, col, "error", f"YAML syntax error: {problem}", "", hint)
 
 
+def _shifted(mark: Any, line_offset: int) -> tuple[int, int]:
+    return mark.line + 1 + line_offset, mark.column + 1
+
+
+#: the parser's context for a bracket or quote that was opened and not closed
+_OPENERS = {"while parsing a flow sequence": "]", "while parsing a flow mapping": "}",
+            "while scanning a quoted scalar": ""}
+
+
+def _unclosed(exc: Any, text: str, line_offset: int) -> tuple[Any, str, str] | None:
+    """(mark, message, hint) when the parser gave up inside a bracket or quote it saw opened.
+
+    libyaml reports the place it gave up (often the next line, or the end of the
+    file), and in ``context_mark`` where the construct it was reading began: that
+    is where the editor's mistake is, so the message points there.
+    """
+    context, start, stop = getattr(exc, "context", None), getattr(exc, "context_mark", None), \
+        getattr(exc, "problem_mark", None)
+    if context not in _OPENERS or start is None or stop is None:
+        return None
+    lines = text.splitlines()
+    opener = lines[start.line][start.column:start.column + 1] if start.line < len(lines) else ""
+    if opener not in ("[", "{", '"', "'"):
+        return None
+    closer = _OPENERS[context] or opener
+    what = "quote" if opener in "\"'" else f"'{opener}'"
+    line, col = _shifted(start, line_offset)
+    gave_up = ("the end of the text" if stop.line >= len(lines) or not text[stop.index:].strip()
+               else "line {}, column {}".format(*_shifted(stop, line_offset)))
+    return (start, f"the {what} opened at line {line}, column {col} is never closed",
+            f"add the closing {closer!r} where the value ends (the parser read on to {gave_up} looking for it)")
+
+
 def decode(raw: bytes, rel: str) -> str:
     """Decode UTF-8 (with or without BOM) or report the first bad byte's position."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise ContentError(Diagnostic(
-            rel, line, col, "error", f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", "",
-            "save the file with UTF-8 encoding")) from None
+        # utf-8-sig counts from after the byte order mark
+        start = exc.start + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)
+        raise ContentError(not_utf8(raw, start, rel)) from None
+
+
+def not_utf8(raw: bytes, start: int, rel: str) -> Diagnostic:
+    """The bad byte at offset *start* of *raw* as ``rel:line:col`` (the column counts
+    characters, as an editor shows them, not bytes)."""
+    line_start = raw.rfind(b"\n", 0, start) + 1
+    line = raw.count(b"\n", 0, start) + 1
+    col = len(raw[line_start:start].decode("utf-8", "replace")) + 1
+    return Diagnostic(rel, line, col, "error", f"file is not valid UTF-8 (byte 0x{raw[start]:02x})", "",
+                      "save the file with UTF-8 encoding", cause=True)
 
 
 def _check_depth(text: str, rel: str, line_offset: int) -> None:
@@ -289,7 +358,7 @@ def parse_yaml(text: str, rel: str, *, line_offset: int = 0, allow_empty: bool =
         _check_depth(text, rel, line_offset)
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.YAMLError as exc:
-        raise ContentError(_syntax_diag(rel, exc, text, line_offset)) from None
+        raise ContentError(as_cause(_syntax_diag(rel, exc, text, line_offset))) from None
     if not nodes:  # only comments
         if allow_empty:
             return YamlDoc(rel, {})

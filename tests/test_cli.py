@@ -186,3 +186,23 @@ def test_new_topic_needs_its_warning_signs_before_it_builds(real_site: Path) -> 
 
 def test_new_article_rejects_unusable_title(site: Path) -> None:
     assert cli(site, "new", "article", "!!!") == 2
+
+
+def test_output_tilde_is_the_home_folder(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'--output=~/x' reaches the tool unexpanded (the shell expands '~' only at a word's start)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(site)
+    assert cli(site, "build", "-q", "--output=~/public") == 0
+    assert (home / "public" / "index.html").is_file()
+    assert not (site / "~").exists()
+    assert cli(site, "clean", "--output", "~/public") == 0
+    assert not (home / "public").exists()
+
+
+def test_output_tilde_user_that_does_not_exist_is_refused(site: Path, capsys) -> None:
+    assert cli(site, "build", "--output", "~no-such-user-here/site") == 2
+    err = capsys.readouterr().err
+    assert "there is no user 'no-such-user-here'" in err and "full path" in err
+    assert not (site / "~no-such-user-here").exists()

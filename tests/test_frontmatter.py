@@ -50,3 +50,22 @@ def test_yaml_error_has_file_line() -> None:
 
 def test_trailing_spaces_on_fence() -> None:
     assert split("---  \ntitle: A\n---\t\nBody", "x").body == "Body"
+
+
+@pytest.mark.parametrize("char, name", [("\x00", "a NUL byte (U+0000)"), ("\x1b", "the control character U+001B"),
+                                        ("\x02", "the control character U+0002"),
+                                        ("\x85", "the control character U+0085")])
+def test_control_characters_in_the_body_are_errors_with_line_and_column(char: str, name: str) -> None:
+    out = error(f"---\ntitle: A\n---\nFirst line.\n\nSecond{char} line.\n")
+    assert out.startswith(f"content/a.md:6:7: error: the text contains {name}")
+
+
+def test_tabs_and_line_breaks_are_not_control_characters() -> None:
+    fm = split("---\ntitle: A\n---\n\tcode\r\nline\n", "content/a.md")
+    assert fm.body == "\tcode\r\nline\n"
+
+
+def test_many_control_characters_give_a_few_errors() -> None:
+    with pytest.raises(ContentError) as info:
+        split("---\ntitle: A\n---\n" + "x\x00\n" * 50, "content/a.md")
+    assert len(info.value.diagnostics) == 5

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from conftest import ROOT
 from engine.frontmatter import split
 from engine.validate import PageFacts, _line_events, page_facts
-from engine.validation.content import body_lines, line_candidates, plain_and_safe
+from engine.validation.content import body_lines, line_candidates, plain_and_safe, script_scheme
 
 
 class Src:
@@ -52,6 +52,13 @@ RISKY = [
     "```\n<script>\n```",
     "~~~\n[@in-code]\n~~~",
     "java`x`script: [a](java`y`script:x)",
+    "<svg/onload=alert(1)>",
+    "<img src=x\"onerror=alert(1)>",
+    "[a](java&#115;cript:alert(1))",
+    "[a](javascript&colon;alert(1))",
+    "<a href=\"data:text/html,x\">a</a>",
+    "[a](VBScript:x)",
+    "```\nnever closed\n<script>",
 ]
 
 
@@ -71,8 +78,9 @@ def test_a_plain_body_finds_citations_and_blocks_on_their_lines() -> None:
     assert [e[1] for e in facts.events if e[0] == "d"] == [14, 15]
 
 
-ALPHABET = st.sampled_from(list("ab :;,@[]()<>`~=\"'\n\t-jJ") + ["javascript", "script", "iframe", "onclick",
-                                                                 "[@", ":::", "```", "~~~", "java script"])
+ALPHABET = st.sampled_from(list("ab :;,@[]()<>`~=\"'\n\t-jJ/&#") + [
+    "javascript", "script", "iframe", "onclick", "[@", ":::", "```", "~~~", "java script", "data", "&#115;",
+    "&colon;", "\n```\n", "\n~~~~\n"])
 
 
 @settings(max_examples=400, deadline=None)
@@ -80,3 +88,23 @@ ALPHABET = st.sampled_from(list("ab :;,@[]()<>`~=\"'\n\t-jJ") + ["javascript", "
 def test_random_bodies_give_the_same_facts(body: str) -> None:
     src = Src(body)
     assert page_facts(src) == scanned(src)
+
+
+def test_script_schemes_are_found_through_character_references_and_blanks() -> None:
+    for url in ("javascript:x", "JaVaScRiPt:x", "java&#115;cript:x", "java&#x73;cript:x", "javascript&colon;x",
+                "java\tscript:x", " java script:x"):
+        assert script_scheme(url) == "javascript", url
+    assert script_scheme("data:text/html,x") == "data"
+    assert script_scheme("vbscript:x") == "vbscript"
+    for url in ("https://example.org/javascript:", "/data:x", "mailto:x@example.org", "#data:", "datas:x", ""):
+        assert script_scheme(url) == "", url
+
+
+def test_a_fence_is_what_markdown_takes_for_one() -> None:
+    body = "a\n```\n<script>\n```\nb\n  ```\n<iframe>\n  ```\n~~~~\n<object>\n~~~\nc\n"
+    lines = [text for _, text in body_lines(body, 1)]
+    # the first fence is code; the indented one is not a fence; '~~~~' is closed only by '~~~~',
+    # so here it is never closed and is text: Markdown would publish the <object>, so it is checked
+    assert "<script>" not in lines and "<iframe>" in lines
+    assert "<object>" in lines and "c" in lines
+    assert [text for _, text in body_lines("~~~~\n<object>\n~~~~\n", 1)] == [""]

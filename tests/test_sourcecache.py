@@ -199,7 +199,7 @@ def test_cached_equals_cold_after_each_edit(site: Path, racy_window: str,
     assert "warning: reference 'ref-three' is not cited anywhere" in joined
     assert "raw <script> tag" in joined
     assert "unknown field 'description'" in joined
-    assert "content/new-one.md:4:1: error: YAML syntax error" in joined
+    assert "content/new-one.md:3:8: error: YAML syntax error: the '[' opened at line 3, column 8" in joined
 
 
 def test_error_appears_and_disappears_with_the_data(site: Path, trust_stats: None) -> None:

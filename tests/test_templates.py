@@ -87,3 +87,29 @@ def test_reading_for_dependencies_does_not_mark_a_template_current(templates: Pa
     loader.refresh()
     TemplateDeps(env).of("page.html")          # reads footer.html's new text
     assert render(env).endswith("<footer>three</footer>")
+
+
+def _diagnostic_of(templates: Path, text: str) -> str:
+    from engine.templates import template_diagnostic
+    (templates / "bad.html").write_text(text, encoding="utf-8")
+    env = make_env(templates)
+    try:
+        env.get_template("bad.html").render(n=0)
+    except Exception as exc:  # noqa: BLE001 - whatever the template raised
+        return template_diagnostic(exc, templates, "templates", "content/x.md").format()
+    raise AssertionError("the template rendered")
+
+
+@pytest.mark.parametrize("text, where, message", [
+    ("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}\n{{ f(1) }}\n", "1:1", "calls itself without end"),
+    ("<p>\n{% include 'bad.html' %}\n", "2:1", "calls itself without end"),
+    ("{% extends 'bad.html' %}\n", "1:1", "calls itself without end"),
+    ("a\nb\n{{ 1 / n }}\n", "3:1", "division by zero"),
+    ("a\n{{ 10.0 ** 1000 }}\n", "2:1", "template error: OverflowError"),
+    ("a\n{{ 'x'.encode('ascii', 'nope') }}{{ '\u00e9'.encode('ascii') }}\n", "2:1", "UnicodeEncodeError"),
+])
+def test_any_failure_in_a_template_is_placed_on_its_line(templates: Path, text: str, where: str,
+                                                          message: str) -> None:
+    out = _diagnostic_of(templates, text)
+    assert out.startswith(f"templates/bad.html:{where}: error: ") and message in out, out
+    assert "hint:" in out

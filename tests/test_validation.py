@@ -226,5 +226,50 @@ def test_unreadable_file_does_not_hide_schema_errors_elsewhere(site: Path, capsy
     code, out = cli(site, "check", capsys=capsys)
     assert code == 1
     located = [line.split(": error: ")[0] for line in out.splitlines() if ": error: " in line]
+    # the file that cannot be read comes first (the root cause), then the rest by file
     assert [loc.rsplit(":", 2)[0] for loc in located] == [
-        "content/calf-cramps.md", "content/index.md", "data/faqs.yaml", "data/nutrients.yaml"], out
+        "data/faqs.yaml", "content/calf-cramps.md", "content/index.md", "data/nutrients.yaml"], out
+
+
+# -- root causes first, consequences suppressed ------------------------------------
+
+def _error_lines(out: str) -> list[str]:
+    return [line for line in out.splitlines() if ": error: " in line]
+
+
+def test_a_broken_block_template_is_the_only_error(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Articles placing '::: faqs' are not told the block is unknown: its syntax error is the cause."""
+    faqs = site / "templates/blocks/faqs.html"
+    faqs.write_text("{% for faq in records('faqs', args) %}\n" + faqs.read_text(), encoding="utf-8")
+    code, out = cli(site, "check", capsys=capsys)
+    errors = _error_lines(out)
+    assert code == 1 and len(errors) == 1, out
+    assert errors[0].startswith("templates/blocks/faqs.html:") and "template syntax error" in errors[0]
+
+
+def test_an_unreadable_file_is_listed_first_and_hides_only_its_consequences(
+        site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit(site / "data/references.yaml", "id: ref-one", "id: [ref-one")          # YAML syntax error
+    edit(site / "content/calf-cramps.md", "- A point.", "- A point <script>x()</script>.")
+    edit(site / "content/index.md", "---\n", "---\nnonsense_field: 1\n")         # a front matter schema error
+    (site / "templates/blocks/broken.html").write_text("{% if %}\n", encoding="utf-8")
+    code, out = cli(site, "build", capsys=capsys)
+    errors = _error_lines(out)
+    assert code == 1
+    # the two files that cannot be read at all come first, then everything else by file and line
+    assert errors[0].startswith("data/references.yaml:2:9: error: YAML syntax error: the '['"), out
+    assert errors[1].startswith("templates/blocks/broken.html:1:1: error: template syntax error"), out
+    assert any(e.startswith("content/calf-cramps.md:") and "raw <script>" in e for e in errors[2:]), out
+    assert any(e.startswith("content/index.md:") and "nonsense_field" in e for e in errors[2:]), out
+    # no citation is called unknown because references.yaml could not be read
+    assert "unknown reference id" not in out
+
+
+def test_a_broken_site_yaml_does_not_guess_what_allow_raw_html_allows(
+        site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (site / "data/site.yaml").write_text("title: [Broken\nallow_raw_html: [script]\n", encoding="utf-8")
+    edit(site / "content/calf-cramps.md", "- A point.", "- A point <script>x()</script>.")
+    code, out = cli(site, "check", capsys=capsys)
+    errors = _error_lines(out)
+    assert code == 1 and errors[0].startswith("data/site.yaml:1:8: error: YAML syntax error"), out
+    assert "raw <script>" not in out

@@ -34,8 +34,12 @@ def apply_case(entry: dict, base: Path, dest: Path) -> Path:
     shutil.copytree(base, dest, symlinks=True)
     folder = BROKEN / entry["case"]
     for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            target = dest / path.relative_to(folder)
+        target = dest / path.relative_to(folder)
+        if path.is_symlink():          # a case about links: the link itself, as stored
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.unlink(missing_ok=True)
+            target.symlink_to(path.readlink())
+        elif path.is_file():
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(path.read_bytes())
     for rel in entry.get("delete", []):

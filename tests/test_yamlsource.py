@@ -104,7 +104,7 @@ def test_alias_bomb_is_bounded() -> None:
     started = time.perf_counter()
     out = problems("\n".join(lines) + "\n")
     assert time.perf_counter() - started < 2
-    assert "document expands to more than" in out[0]
+    assert "aliases expand to more than" in out[0]
 
 
 def test_recursive_alias_is_bounded() -> None:
@@ -128,3 +128,67 @@ def test_syntax_error_position_and_hint() -> None:
 def test_diag_helper() -> None:
     doc = YamlDoc("data/x.yaml", {"a": 1}, {("a",): (3, 4)}, {("a",): (3, 1)})
     assert doc.diag(("a",), "bad", key=True).format() == "data/x.yaml:3:1: error: bad [a]"
+
+
+def test_a_large_file_without_aliases_is_accepted() -> None:
+    """The alias bound counts what aliases add, not the values written out: 60,000 plain values pass."""
+    doc = parse_yaml("items:\n" + "".join(f"  - [{i}, x]\n" for i in range(30_000)), "data/big.yaml")
+    assert len(doc.data["items"]) == 30_000 and doc.data["items"][-1] == [29_999, "x"]
+
+
+def test_modest_aliases_are_expanded() -> None:
+    doc = parse_yaml("base: &b {a: 1, b: [1, 2]}\none: *b\ntwo: *b\n", "data/x.yaml")
+    assert doc.data["one"] == doc.data["two"] == {"a": 1, "b": [1, 2]}
+
+
+def test_alias_bomb_points_at_where_the_alias_is_used() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 8)]
+    out = problems("\n".join(lines) + "\n")[0]
+    assert out.startswith("data/x.yaml:") and "aliases expand to more than" in out
+    line = int(out.split(":")[1])
+    assert 2 <= line <= 8        # a line that writes '*aN', not the first anchor
+
+
+@pytest.mark.parametrize("text, where, opener", [
+    ("a: 1\nb: [x, y\nc: 3\n", "2:4", "'['"),
+    ("a: 1\nb: {x: 1\nc: 3\n", "2:4", "'{'"),
+    ('a: "unclosed\nb: 2\n', "1:4", "quote"),
+    ("a: 'unclosed\nb: 2\n", "1:4", "quote"),
+    ("list:\n  - [1,\n     2,\n     3\nnext: 1\n", "2:5", "'['"),
+])
+def test_an_unclosed_bracket_or_quote_is_reported_where_it_opens(text: str, where: str, opener: str) -> None:
+    out = problems(text)[0]
+    line, col = where.split(":")
+    assert out.startswith(f"data/x.yaml:{where}: error: YAML syntax error: the {opener} opened at "
+                          f"line {line}, column {col} is never closed"), out
+    assert "hint: add the closing" in out
+
+
+def test_unclosed_bracket_in_front_matter_counts_the_fence_line() -> None:
+    out = problems("title: x\ntags: [a, b\n", line_offset=1)[0]
+    assert out.startswith("data/x.yaml:3:7: error: YAML syntax error: the '[' opened at line 3, column 7")
+
+
+@pytest.mark.parametrize("value", ["2026-11-01 10:00:00", "2026-11-01T10:00:00Z", "2026-11-01 10:00:00 +02:00"])
+def test_a_date_with_a_time_of_day_is_an_error_where_it_is_written(value: str) -> None:
+    out = problems(f"title: x\nlast_reviewed: {value}\n")
+    assert out[0].startswith(f"data/x.yaml:2:16: error: '{value}' has a time of day; dates are written YYYY-MM-DD "
+                             "[last_reviewed]")
+    assert "2026-11-01" in out[0].split("hint:")[1]
+
+
+def test_a_quoted_date_and_time_is_text() -> None:
+    assert parse_yaml('when: "2026-11-01 10:00:00"\n', "x").data == {"when": "2026-11-01 10:00:00"}
+
+
+@pytest.mark.parametrize("raw, where", [
+    (b"a: 1\nb: caf\xe9\n", "2:7"),
+    (b"\xef\xbb\xbfa: 1\nb: caf\xe9\n", "2:7"),                 # the BOM is not a column
+    ("a: 1\nb: \u00e9\u00e9 \u00e9".encode() + b"\xff\n", "2:8"),  # columns count characters, not bytes
+    (b"\xfe", "1:1"),
+])
+def test_bad_utf8_is_reported_by_line_and_column(raw: bytes, where: str) -> None:
+    with pytest.raises(ContentError) as info:
+        decode(raw, "data/x.yaml")
+    assert info.value.diagnostics[0].format().startswith(f"data/x.yaml:{where}: error: file is not valid UTF-8")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 from .. import publish
 from ..console import Console
@@ -68,7 +67,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, project: Project, console: Console) -> int:
-    out = Path(args.output).resolve() if args.output else project.default_output
+    out = project.output_dir(args.output)
     publish.configure(minify=args.minify)
     progress = StderrProgress() if console.verbosity >= 1 else None
     try:

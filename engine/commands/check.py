@@ -8,7 +8,6 @@ listed, and fetched with ``--external``.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from ..console import Console
 from ..diagnostics import UsageError
@@ -45,7 +44,7 @@ def run_links(args: argparse.Namespace, project: Project, console: Console) -> i
     from ..publish.linkcheck import check_links
     from urllib.parse import urlsplit
 
-    out = Path(args.output).resolve() if args.output else project.default_output
+    out = project.output_dir(args.output)
     if not (out / "index.html").is_file():
         raise UsageError(f"no built site at {project.rel(out) or out}; run 'build.py build' first")
     base_path = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 import shutil
 
 from ..console import Console
@@ -20,7 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, project: Project, console: Console) -> int:
-    out = Path(args.output).resolve() if args.output else project.default_output
+    out = project.output_dir(args.output)
     removed = clean_output(out, project)
     if project.cache_dir.is_dir():
         shutil.rmtree(project.cache_dir)

@@ -44,6 +44,16 @@ class PageHooks(Protocol):
 @dataclass
 class HookHolder:
     hooks: PageHooks | None = None
+    #: HTML made by the templates (data blocks, citation markers) for the page being
+    #: converted; the text holds TRUSTED_PLACEHOLDER % index where each one goes, so
+    #: that the sanitiser sees only what came from the Markdown (see renderer.py)
+    trusted: list[str] = field(default_factory=list)
+
+
+#: marks where a piece of ``HookHolder.trusted`` goes; STX/ETX, like Python-Markdown's own
+#: placeholders, because its whitespace preprocessor deletes them from every source text
+TRUSTED_PLACEHOLDER = "\x02cgtrusted:%d\x03"
+TRUSTED_RE = re.compile("<p>\x02cgtrusted:([0-9]+)\x03</p>|\x02cgtrusted:([0-9]+)\x03")
 
 
 CITE_TAG = "site-cite"
@@ -96,10 +106,15 @@ class OrderedRenderProcessor(Treeprocessor):
                 html = hooks.render_block(element.get("name", ""), (element.get("args") or "").split())
                 element.tag = "p"
                 element.attrib.clear()
-                element.text = self.md.htmlStash.store(html)
+                element.text = self._keep(html)
             elif element.tag == CITE_TAG:
                 html = hooks.cite((element.get("ids") or "").split())
-                _replace_with_text(parents[element], element, self.md.htmlStash.store(html))
+                _replace_with_text(parents[element], element, self._keep(html))
+
+    def _keep(self, html: str) -> str:
+        """Set *html* aside (it comes from a template, not from the editor) and return its placeholder."""
+        self.holder.trusted.append(html)
+        return TRUSTED_PLACEHOLDER % (len(self.holder.trusted) - 1)
 
 
 def _replace_with_text(parent: etree.Element, element: etree.Element, text: str) -> None:
@@ -145,3 +160,4 @@ class SiteExtension(Extension):
 
     def reset(self) -> None:
         self.holder.hooks = None
+        self.holder.trusted = []

@@ -26,7 +26,8 @@ def build_index(out: Path, language: str = "en", index_dir: Path | None = None) 
     """Index the HTML under *out* into *index_dir* (default ``out/pagefind``)."""
     if not pagefind_available():
         raise UsageError("the search index needs Pagefind: run 'make build' (pip install -r requirements.txt)")
-    index_dir = index_dir or out / "pagefind"
+    from . import SEARCH_DIR
+    index_dir = index_dir or out / SEARCH_DIR
     cmd = [sys.executable, "-m", "pagefind", "--site", str(out), "--silent",
            "--output-path", str(index_dir),
            "--force-language", language.split("-")[0].lower() or "en"]
@@ -38,11 +39,12 @@ def build_index(out: Path, language: str = "en", index_dir: Path | None = None) 
 
 def refresh_index(out: Path, language: str = "en") -> None:
     """Re-index a live output folder, swapping the new index in whole (used by the preview)."""
+    from . import SEARCH_DIR
     fresh = out.parent / f".{out.name}.pagefind-new-{os.getpid()}"
     stale = out.parent / f".{out.name}.pagefind-old-{os.getpid()}"
     shutil.rmtree(fresh, ignore_errors=True)
     build_index(out, language, fresh)
-    if (out / "pagefind").exists():
-        os.replace(out / "pagefind", stale)
-    os.replace(fresh, out / "pagefind")
+    if (out / SEARCH_DIR).exists():
+        os.replace(out / SEARCH_DIR, stale)
+    os.replace(fresh, out / SEARCH_DIR)
     shutil.rmtree(stale, ignore_errors=True)

@@ -105,7 +105,7 @@ def load_schemas(folder: Path, rel_prefix: str = "schemas", trusted: Collection[
         try:
             contents[name] = json.loads(data.decode("utf-8"))
         except json.JSONDecodeError as exc:
-            problems.append(Diagnostic(rel, exc.lineno, exc.colno, "error", f"invalid JSON: {exc.msg}"))
+            problems.append(Diagnostic(rel, exc.lineno, exc.colno, "error", f"invalid JSON: {exc.msg}", cause=True))
         except UnicodeDecodeError as exc:
             problems.append(Diagnostic(rel, 0, 0, "error", f"schema is not valid UTF-8: {exc}"))
     registry: Registry = Registry().with_resources(

@@ -1,0 +1,53 @@
+"""engine.validation.outputs: output paths no page may take (two pages, outside output/, the build's own)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.cli import main
+
+
+def cli(root: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["--root", str(root), *args])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_generate_rule_may_not_write_into_the_search_index(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (site / "data/site.yaml").write_text((site / "data/site.yaml").read_text() + "generate:\n"
+                                         "  - {collection: nutrients, template: nutrient.html, url: '/pagefind/{id}/'}\n",
+                                         encoding="utf-8")
+    code, out = cli(site, "check", capsys=capsys)
+    assert code == 1
+    assert "data/nutrients.yaml:2:9: error: output path 'pagefind/magnesium/index.html' is reserved" in out, out
+
+
+@pytest.mark.parametrize("url", ["/robots.txt/", "/feed.xml/", "/404.html", "/static/css/", "/pagefind/x/",
+                                 "/.cramp-guide-output/"])
+def test_every_generated_path_is_reserved(site: Path, capsys: pytest.CaptureFixture[str], url: str) -> None:
+    edit(site / "content/calf-cramps.md", "topic: calf\n", f"topic: calf\nurl: '{url}'\n")
+    code, out = cli(site, "check", capsys=capsys)
+    assert code == 1 and "content/calf-cramps.md:5:6: error: output path " in out and "is reserved" in out, out
+
+
+def test_the_reserved_names_are_what_a_build_writes_besides_pages(real_site: Path) -> None:
+    """Every top-level name in a real build's output that no page wrote is reserved (and so no page can
+    take it), and every reserved name that can be made is made."""
+    from engine.publish import reserved_outputs
+    from engine.writer import MARKER
+    assert main(["--root", str(real_site), "-q", "build"]) == 0
+    out = real_site / "output"
+    tops = {p.name for p in out.iterdir()}
+    page_tops = {p.relative_to(out).parts[0] for p in out.rglob("index.html")} - {"index.html"}
+    reserved = set(reserved_outputs())
+    assert tops - page_tops - {"index.html"} <= reserved, tops - page_tops - reserved
+    assert reserved <= tops | {MARKER}, reserved - tops
+    assert not page_tops & reserved
