@@ -51,7 +51,7 @@ from .yamlsource import YamlDoc, not_utf8
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 #: fields whose values are reference ids, wherever they appear in a record
 REFERENCE_FIELDS = {"references"}
-RECORDS_CALL_RE = re.compile(r"""records\(\s*["']([a-z_]+)["']""")
+RECORDS_CALL_RE = re.compile(r"""records\(\s*["']([a-z_]+)["']\s*,\s*args\b""")
 CITATION_PATTERN = re.compile(CITATION_RE)
 
 

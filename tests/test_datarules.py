@@ -122,3 +122,12 @@ def test_long_sentence_in_data_text_is_warned(cited_site: Path, capsys) -> None:
     code, text = run(cited_site, capsys, "--strict")
     assert code == 1
     assert "data/faqs.yaml:4:13: warning: sentence of 30 words (at most 25)" in text
+
+
+@pytest.mark.parametrize("link", ["javascript:alert(1)", "java&#115;cript:alert(1)", "data:text/html,x", " JAVASCRIPT:x"])
+def test_script_links_in_data_text_are_errors(cited_site: Path, capsys, link: str) -> None:
+    edit(cited_site, "faqs.yaml", 'answer: "Probably not for most people."',
+         f'answer: "Probably not, [see here]({link})."')
+    code, text = run(cited_site, capsys)
+    assert code == 1
+    assert "data/faqs.yaml:4:13: error: '" in text and "link in data text is not allowed" in text

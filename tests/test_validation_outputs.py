@@ -22,9 +22,10 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def test_a_generate_rule_may_not_write_into_the_search_index(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (site / "data/site.yaml").write_text((site / "data/site.yaml").read_text() + "generate:\n"
-                                         "  - {collection: nutrients, template: nutrient.html, url: '/pagefind/{id}/'}\n",
-                                         encoding="utf-8")
+    site_yaml = site / "data/site.yaml"
+    text = site_yaml.read_text()
+    assert 'url: "/nutrients/{id}/"' in text
+    site_yaml.write_text(text.replace('url: "/nutrients/{id}/"', "url: '/pagefind/{id}/'"), encoding="utf-8")
     code, out = cli(site, "check", capsys=capsys)
     assert code == 1
     assert "data/nutrients.yaml:2:9: error: output path 'pagefind/magnesium/index.html' is reserved" in out, out

@@ -23,6 +23,7 @@ from typing import Any, Iterator
 
 from ..diagnostics import Diagnostic
 from ..yamlsource import YamlDoc, dotted
+from .content import URL_START_RE, script_scheme
 from .schema import SchemaSet, suggest
 from .statements import SENTENCE_END_RE, words
 
@@ -139,6 +140,12 @@ def check_data_rules(docs: dict[str, YamlDoc], schemas: SchemaSet, collections: 
                                     + (f" ({', '.join(sorted(known)[:8])})" if known else "")))
             if not isinstance(value, str) or stem == REFERENCES or not path:
                 continue
+            if ":" in value or "&" in value:
+                for match in URL_START_RE.finditer(value):
+                    scheme = script_scheme(match.group(1))
+                    if scheme:
+                        out.append(doc.diag(path, f"'{scheme}:' link in data text is not allowed",
+                                            hint="link to a normal web address (https://...) instead"))
             if "[@" in value:
                 out.append(doc.diag(path, "citations are not written inside data text",
                                     hint="list the reference ids in the 'references' field of this record "
