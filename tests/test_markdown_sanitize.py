@@ -240,16 +240,24 @@ def test_whatever_comes_in_nothing_runs(text: str) -> None:
     assert_harmless(str(md.snippet(text)))
 
 
-def test_a_data_field_cannot_smuggle_a_link_that_runs(tmp_path: Path) -> None:
-    """Data text is Markdown without raw HTML; its links lose script-capable URLs in the built page."""
+def test_a_data_field_cannot_smuggle_a_link_that_runs(tmp_path: Path, capsys) -> None:
+    """Data text is Markdown without raw HTML: a script-capable link is an error at its field
+    (the editor's warning), and raw HTML comes out as text."""
     from engine.cli import main
     root = make_project(tmp_path / "site")
     faqs = root / "data" / "faqs.yaml"
-    faqs.write_text(faqs.read_text().replace(
+    good = faqs.read_text()
+    faqs.write_text(good.replace(
         'answer: "Probably not for most people."',
-        'answer: "Probably not [see](java&#115;cript:alert(1)) or [x](data:text/html,hi) <svg onload=alert(1)>."'),
-        encoding="utf-8")
+        'answer: "Probably not [see](java&#115;cript:alert(1)) or [x](data:text/html,hi)."'), encoding="utf-8")
+    assert main(["--root", str(root), "-q", "build"]) == 1
+    err = capsys.readouterr().err
+    assert "data/faqs.yaml:4:13: error: 'javascript:' link in data text is not allowed" in err
+    assert "data/faqs.yaml:4:13: error: 'data:' link in data text is not allowed" in err
+    assert not (root / "output").exists()
+    faqs.write_text(good.replace('answer: "Probably not for most people."',
+                                 'answer: "Probably not <svg onload=alert(1)>."'), encoding="utf-8")
     assert main(["--root", str(root), "-q", "build"]) == 0
     html = (root / "output" / "calf-cramps" / "index.html").read_text(encoding="utf-8")
-    answer = html[html.index("Probably not"):html.index("Probably not") + 120]
-    assert answer.startswith("Probably not <a>see</a> or <a>x</a> &lt;svg onload=alert(1)&gt;."), answer
+    answer = html[html.index("Probably not"):html.index("Probably not") + 80]
+    assert answer.startswith("Probably not &lt;svg onload=alert(1)&gt;."), answer
