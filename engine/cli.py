@@ -70,6 +70,14 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
     except KeyboardInterrupt:
         console.error("interrupted; output/ was left as it was")
         return 130
+    except OSError as exc:   # the file system said no (disk full, permissions, read-only ...)
+        where = f": {exc.filename}" if exc.filename else ""
+        console.error(f"build.py {args.command}: error: {exc.strerror or exc}{where}")
+        console.error("  fix the cause (free space, permissions, a read-only folder) and run the command again")
+        if console.verbosity >= 2:
+            import traceback
+            traceback.print_exception(exc)
+        return 2
     except ModuleNotFoundError as exc:
         if environment.is_missing_dependency(exc):   # a Python without the packages: not a bug
             tool_root = Path(__file__).resolve().parent.parent

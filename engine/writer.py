@@ -253,27 +253,32 @@ REMOVE_SCRIPT = ('cd -- "$1" && find . ! -name . -prune ! -name "$2" -exec rm -r
                  '&& rm -f -- "$2" && cd / && rmdir -- "$1"')
 
 
-def remove_marked(folder: Path) -> None:
-    """:func:`remove_in_background`'s order, here and now: the marker goes last."""
+def remove_marked(folder: Path, strict: bool = False) -> None:
+    """:func:`remove_in_background`'s order, here and now: the marker goes last, so an
+    interrupted removal leaves a folder still provably ours.  Errors are ignored (the
+    next build tries again) unless *strict*."""
     try:
         entries = list(os.scandir(folder))
-    except OSError:
+    except FileNotFoundError:
         return
-    for entry in entries:
-        if entry.name == MARKER:
-            continue
-        try:
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path)
-            else:
-                os.unlink(entry.path)
-        except OSError:
-            return                  # keep the marker: the next build tries again
     try:
+        for entry in entries:
+            if entry.name == MARKER:
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path)
+                else:
+                    os.unlink(entry.path)
+            except FileNotFoundError:       # removed meanwhile (by a background removal)
+                pass
         (folder / MARKER).unlink(missing_ok=True)
         folder.rmdir()
-    except OSError:
+    except FileNotFoundError:
         pass
+    except OSError:
+        if strict:
+            raise
 
 
 #: what builds leave beside the output folder ``out``: ``.out.staging-PID`` (a full build's
@@ -505,5 +510,6 @@ def clean_output(out: Path, project: Project) -> bool:
         return False
     if not (out / MARKER).is_file() and any(out.iterdir()):
         raise UsageError(f"refusing to delete {out}: it was not made by this tool")
-    shutil.rmtree(out)
+    clear_leftovers(out)
+    remove_marked(out, strict=True)    # interrupted, it leaves a folder the next build may replace
     return True

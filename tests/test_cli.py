@@ -223,3 +223,19 @@ def test_a_missing_engine_module_is_still_a_bug() -> None:
     assert is_missing_dependency(ModuleNotFoundError("x", name="yaml._yaml"))
     assert not is_missing_dependency(ModuleNotFoundError("x", name="engine.nothing"))
     assert not is_missing_dependency(ImportError("x"))
+
+
+def test_new_refuses_a_slug_too_long_for_a_file_name(site: Path) -> None:
+    run = run_cli(site, "new", "article", "Cramps " * 60)
+    assert run.code == 2 and "characters long; give a shorter one" in run.err
+    assert "Traceback" not in run.err and "internal error" not in run.err
+    assert sorted(p.name for p in (site / "content").iterdir()) == ["calf-cramps.md", "index.md"]
+
+
+def test_a_file_system_refusal_is_an_error_message_not_a_bug_report(site: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the output's parent folder should be")
+    run = run_cli(site, "build", "--output", str(blocker / "out"))
+    assert run.code == 2, run.err
+    assert "build.py build: error:" in run.err and str(blocker) in run.err
+    assert "Traceback" not in run.err and "internal error" not in run.err

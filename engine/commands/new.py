@@ -50,6 +50,10 @@ Explain what the evidence shows, citing sources like this {example_citation}.
 """
 
 
+#: longest slug `new` makes: well under a file name's 255 bytes, and still a readable URL
+MAX_SLUG = 80
+
+
 def slugify(title: str) -> str:
     text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
@@ -80,6 +84,9 @@ def run(args: argparse.Namespace, project: Project, console: Console) -> int:
     slug = args.slug or slugify(args.title)
     if not slug or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
         raise UsageError(f"cannot make a file name from {args.title!r}; give --slug like 'hand-cramps'")
+    if len(slug) > MAX_SLUG:     # a file name over 255 bytes is an OSError, and a URL nobody can type
+        raise UsageError(f"the slug {slug[:40]}... is {len(slug)} characters long; give a shorter one "
+                         f"(at most {MAX_SLUG}) with --slug")
     target = project.content_dir / f"{slug}.md"
     if target.exists():
         raise UsageError(f"{project.rel(target)} already exists; choose another title or --slug")
@@ -92,6 +99,10 @@ def run(args: argparse.Namespace, project: Project, console: Console) -> int:
                            next_year=(today + dt.timedelta(days=365)).isoformat(),
                            example_citation=example_citation)
     project.content_dir.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    try:         # "x": never replace an article saved since the check above
+        with target.open("x", encoding="utf-8") as fh:
+            fh.write(text)
+    except FileExistsError:
+        raise UsageError(f"{project.rel(target)} already exists; choose another title or --slug") from None
     console.info(f"created {project.rel(target)}")
     return 0
