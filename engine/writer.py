@@ -239,12 +239,32 @@ def remove_in_background(folder: Path) -> subprocess.Popen[bytes] | None:
         return None
     import subprocess     # only when there is something to remove: not on every build's import
     try:
-        return subprocess.Popen(["sh", "-c", REMOVE_SCRIPT, "sh", str(folder.resolve()), MARKER],
+        proc = subprocess.Popen(["sh", "-c", REMOVE_SCRIPT, "sh", str(folder.resolve()), MARKER],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
     except OSError:
         remove_marked(folder)
         return None
+    for name, earlier in list(_removing.items()):     # reap the finished ones
+        if earlier.poll() is not None:
+            del _removing[name]
+    _removing[folder.name] = proc
+    return proc
+
+
+#: removals this process started, by folder name: a long-running preview rebuilds while the
+#: output replaced at start-up is still being deleted, and must not start a second remover
+_removing: dict[str, subprocess.Popen[bytes]] = {}
+
+
+def _being_removed(folder: Path) -> bool:
+    proc = _removing.get(folder.name)
+    if proc is None:
+        return False
+    if proc.poll() is None:
+        return True
+    del _removing[folder.name]      # finished (and reaped); if the folder is still there, again
+    return False
 
 
 #: ``sh -c REMOVE_SCRIPT sh FOLDER MARKER``: everything in FOLDER but the marker, then the
@@ -325,7 +345,7 @@ def clear_leftovers(out: Path) -> None:
     the same process id never meets it, then deleted in the background.
     """
     for folder, kind, pid in _leftovers(out):
-        if kind != "old" and _alive(pid):
+        if (kind != "old" and _alive(pid)) or _being_removed(folder):
             continue
         if not (folder / MARKER).is_file():
             try:
