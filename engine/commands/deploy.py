@@ -31,10 +31,11 @@ ALLOW_OPTION = "--allow-non-https-base-url"
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("deploy", help="strict clean build, link check, then publish",
-                       description="Build output/ from a clean state with --strict, check every internal "
-                                   "link, then publish it to the gh-pages branch (ghp-import) or, with "
-                                   "--to DIR, copy it to a folder (only changed files; removed pages "
-                                   "are deleted).")
+                       description="Build the site from scratch with --strict into a temporary folder "
+                                   "(output/ and .cache/ are not touched), check every internal link, "
+                                   "then publish it to the gh-pages branch (ghp-import) or, with --to "
+                                   "DIR, copy it to a folder (only changed files; removed pages are "
+                                   "deleted). The base URL must be an https:// address.")
     p.add_argument("--to", metavar="DIR", help="publish into this folder instead of the gh-pages branch")
     p.add_argument("--base-url", metavar="URL", help="override base_url from data/site.yaml")
     p.add_argument("--branch", default="gh-pages", help="branch to publish to (default: gh-pages)")
