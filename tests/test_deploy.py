@@ -143,7 +143,7 @@ def broken_link(root: Path) -> None:
     page.write_text(page.read_text() + "\nSee [this page](/no-such-page/).\n")
 
 
-def bad_front_matter_reference(root: Path) -> None:
+def unknown_citation(root: Path) -> None:
     page = root / "content" / "calf-cramps.md"
     page.write_text(page.read_text() + "\nSee [@no-such-reference].\n")
 
@@ -151,7 +151,7 @@ def bad_front_matter_reference(root: Path) -> None:
 @pytest.mark.parametrize("breakage, commit, args, code, says", [
     (uncited_reference, True, HTTPS, 1, "ref-unused"),
     (broken_link, True, HTTPS, 1, "/no-such-page/"),
-    (bad_front_matter_reference, True, HTTPS, 1, "no-such-reference"),
+    (unknown_citation, True, HTTPS, 1, "no-such-reference"),
     (broken_link, False, HTTPS, 2, "uncommitted"),
     (None, True, (), 2, "--allow-non-https-base-url"),
     (None, True, ("--base-url", "http://example.org/"), 2, "not an https:// address"),
