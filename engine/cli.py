@@ -1,6 +1,7 @@
 """Command line: ``python build.py [--quiet|--verbose] COMMAND ...``.
 
-Exit status: 0 success, 1 content errors, 2 usage errors.  Content errors
+Exit status: 0 success, 1 content errors, 2 usage errors (also: a Python without the
+dependencies, see environment.py), 3 a bug in the tool.  Content errors
 are printed as ``path:line:col: error: message`` and never as a traceback.
 """
 
@@ -11,7 +12,7 @@ import importlib
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, environment
 from .commands import build, check, clean, new
 from .console import Console
 from .diagnostics import ContentError, UsageError
@@ -69,11 +70,30 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
     except KeyboardInterrupt:
         console.error("interrupted; output/ was left as it was")
         return 130
-    except Exception as exc:  # a bug in the tool, not in the content
-        console.error(f"internal error: {type(exc).__name__}: {exc}")
+    except OSError as exc:   # the file system said no (disk full, permissions, read-only ...)
+        where = f": {exc.filename}" if exc.filename else ""
+        console.error(f"build.py {args.command}: error: {exc.strerror or exc}{where}")
+        console.error("  fix the cause (free space, permissions, a read-only folder) and run the command again")
         if console.verbosity >= 2:
             import traceback
-            traceback.print_exc()
-        else:
-            console.error("run again with --verbose for details, and please report it")
-        return 3
+            traceback.print_exception(exc)
+        return 2
+    except ModuleNotFoundError as exc:
+        if environment.is_missing_dependency(exc):   # a Python without the packages: not a bug
+            tool_root = Path(__file__).resolve().parent.parent
+            console.error(environment.missing_dependency_message(exc, tool_root, list(argv or sys.argv[1:])))
+            return environment.EXIT_SETUP
+        return internal_error(exc, console)
+    except Exception as exc:  # a bug in the tool, not in the content
+        return internal_error(exc, console)
+
+
+def internal_error(exc: BaseException, console: Console) -> int:
+    """A bug in the tool, not in the content: say so (the traceback with --verbose), exit 3."""
+    console.error(f"internal error: {type(exc).__name__}: {exc}")
+    if console.verbosity >= 2:
+        import traceback
+        traceback.print_exception(exc)
+    else:
+        console.error("run again with --verbose for details, and please report it")
+    return 3

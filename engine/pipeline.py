@@ -24,7 +24,7 @@ from .config import SiteConfig, config_from_data
 from .diagnostics import ContentError, Diagnostic, Report
 from .validation.pagerules import check_page_rules
 from .project import Project
-from .writer import KEPT, MARKER, InPlaceOutput, Output, StagedOutput, check_output_dir
+from .writer import KEPT, MARKER, InPlaceOutput, Output, StagedOutput, check_output_dir, clear_leftovers
 
 # Rendering, validation and publishing (Jinja2, Markdown, jsonschema ...) load on first
 # use: a build that finds nothing changed should not pay for importing them.
@@ -826,6 +826,7 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
                   and (verified or cachemod.outputs_intact(out, stamp.outputs)))
         if (stamp is not None and stamp.noop_key == noop_key and stamp.inputs == inputs
                 and not _racy(inputs, stamp.started_ns) and intact):
+            clear_leftovers(out)    # nothing to build, but a killed build's folders still go
             return BuildResult(None, [], list(stamp.warnings), len(stamp.outputs),
                                time.perf_counter() - started, 0, stamp.page_count, [], [], True,
                                stamp.page_count)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import shlex
+import shutil
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, tree_bytes
+from conftest import ROOT, run_cli, tree_bytes
 from engine.cli import main
 
 
@@ -206,3 +210,62 @@ def test_output_tilde_user_that_does_not_exist_is_refused(site: Path, capsys) ->
     err = capsys.readouterr().err
     assert "there is no user 'no-such-user-here'" in err and "full path" in err
     assert not (site / "~no-such-user-here").exists()
+
+
+# -- a Python without the dependencies (outside .venv) ------------------------------
+
+def bare_python(script: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``build.py`` under this Python with no site-packages at all (``-I -S``): the standard
+    library only, as a system ``python3`` without the project's packages."""
+    return subprocess.run([sys.executable, "-I", "-S", str(script), *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("command", [["check"], ["build"], ["-q", "check", "--strict"], ["serve", "--port", "0"],
+                                     ["deploy", "--to", "elsewhere"]])
+def test_missing_dependencies_are_named_with_the_way_to_get_them(site: Path, tmp_path: Path,
+                                                                 command: list[str]) -> None:
+    tool = tmp_path / "tool"              # the tool without a .venv beside it
+    tool.mkdir()
+    shutil.copy2(ROOT / "build.py", tool / "build.py")
+    shutil.copytree(ROOT / "engine", tool / "engine", ignore=shutil.ignore_patterns("__pycache__"))
+    proc = bare_python(tool / "build.py", "--root", str(site), *command, cwd=tool)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    assert "is not installed" in proc.stderr and "dependencies are missing" in proc.stderr
+    assert "run 'make build' once" in proc.stderr
+    assert f".venv/bin/python build.py --root {site} {shlex.join(command)}" in proc.stderr
+    assert not (site / "output").exists() and not (tool / "elsewhere").exists()
+
+
+def test_with_a_venv_beside_it_the_message_names_its_python(tmp_path: Path) -> None:
+    if not (ROOT / ".venv" / "bin" / "python").exists():
+        pytest.skip("no .venv (make build makes one)")
+    proc = bare_python(ROOT / "build.py", "check", cwd=tmp_path)       # run from another folder
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert f"{ROOT / '.venv' / 'bin' / 'python'} {ROOT / 'build.py'} check" in proc.stderr
+
+
+def test_a_missing_engine_module_is_still_a_bug() -> None:
+    from engine.environment import is_missing_dependency
+    assert is_missing_dependency(ModuleNotFoundError("No module named 'markdown'", name="markdown"))
+    assert is_missing_dependency(ModuleNotFoundError("x", name="yaml._yaml"))
+    assert not is_missing_dependency(ModuleNotFoundError("x", name="engine.nothing"))
+    assert not is_missing_dependency(ImportError("x"))
+
+
+def test_new_refuses_a_slug_too_long_for_a_file_name(site: Path) -> None:
+    run = run_cli(site, "new", "article", "Cramps " * 60)
+    assert run.code == 2 and "characters long; give a shorter one" in run.err
+    assert "Traceback" not in run.err and "internal error" not in run.err
+    assert sorted(p.name for p in (site / "content").iterdir()) == ["calf-cramps.md", "index.md"]
+
+
+def test_a_file_system_refusal_is_an_error_message_not_a_bug_report(site: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the output's parent folder should be")
+    run = run_cli(site, "build", "--output", str(blocker / "out"))
+    assert run.code == 2, run.err
+    assert "build.py build: error:" in run.err and str(blocker) in run.err
+    assert "Traceback" not in run.err and "internal error" not in run.err

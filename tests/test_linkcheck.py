@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import http.server
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
-from conftest import make_project, run_cli
+from conftest import ROOT, make_project, run_cli
 from engine.publish.linkcheck import check_links
 from engine.writer import MARKER
 
@@ -76,3 +84,126 @@ def test_missing_build_is_a_usage_error(site):
     run = run_cli(site, "check", "--links", "--output", str(site / "nothing"))
     assert run.code == 2
     assert "no built site" in run.err
+
+
+# -- outside links (--external), against real servers on 127.0.0.1 ------------------
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """/ok: 200; /gone: 404; /no-head: 405 to HEAD, 200 to GET; /broken: 500."""
+
+    def do_HEAD(self) -> None:
+        self._answer(head=True)
+
+    def do_GET(self) -> None:
+        self._answer(head=False)
+
+    def _answer(self, head: bool) -> None:
+        path = self.path.split("?")[0]
+        code = {"/ok": 200, "/gone": 404, "/broken": 500}.get(path, 200 if path == "/no-head" else 404)
+        if path == "/no-head" and head:
+            code = 405
+        self.send_response(code)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def web() -> Iterator[str]:
+    """A real HTTP server on a free port of 127.0.0.1, stopped by the test; yields its origin."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join(10)
+
+
+@pytest.fixture
+def dead_ports() -> Iterator[list[int]]:
+    """Ports bound but not listening: a connection is refused at once, every time (a closed
+    port could be taken by another process between the test's choice and its use)."""
+    socks = []
+    for _ in range(3):
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        socks.append(sock)
+    yield [s.getsockname()[1] for s in socks]
+    for sock in socks:
+        sock.close()
+
+
+def site_linking(out: Path, urls_per_page: list[list[str]]) -> Path:
+    write(out, MARKER, "")
+    for n, urls in enumerate(urls_per_page):
+        links = "\n".join(f'<a href="{u}">link</a>' for u in urls)
+        write(out, "index.html" if n == 0 else f"p{n}/index.html",
+              f'<!DOCTYPE html><html><head><link rel="canonical" href="https://x.org/"></head><body>\n'
+              f'{links}\n</body></html>\n')
+    return out
+
+
+def check_cli(root: Path, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``check --links --external`` as a user runs it, without any proxy from the environment."""
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), "--root", str(root), "check", "--links",
+                           "--external", "--output", str(out), *args],
+                          capture_output=True, text=True, timeout=60, env=env)
+
+
+def test_each_failing_url_is_one_line_however_many_pages_use_it(site, tmp_path, web, dead_ports,
+                                                                 monkeypatch) -> None:
+    dead = f"http://127.0.0.1:{dead_ports[0]}/x"
+    every_page = [f"{web}/ok", f"{web}/gone", f"{web}/no-head", f"{web}/broken", dead]
+    out = site_linking(tmp_path / "out", [every_page] * 5)
+    started = time.monotonic()
+    run = check_cli(site, out)
+    assert run.returncode == 0, run.stderr
+    lines = run.stderr.splitlines()
+    assert len(lines) == 3, run.stderr            # /gone, /broken and the refused port; once each
+    assert f"out/index.html:3: warning: external link {web}/gone: HTTP 404 (and 4 more uses)" in run.stderr
+    assert f"{web}/broken: HTTP 500" in run.stderr
+    assert f"external link {dead}: cannot fetch: Connection refused" in run.stderr
+    assert "/ok" not in run.stderr and "/no-head" not in run.stderr
+    assert "5 external (3 failing)" in run.stdout
+    assert check_cli(site, out, "--strict").returncode == 1
+    assert time.monotonic() - started < 30
+
+
+def test_an_unreachable_network_is_said_once(site, tmp_path, dead_ports) -> None:
+    """Every host refuses (as when offline, or when the proxy is down): one line, no per-link noise."""
+    urls = [f"http://127.0.0.1:{port}/page-{n}" for port in dead_ports for n in range(40)]
+    out = site_linking(tmp_path / "out", [urls[:60], urls[60:]])
+    run = check_cli(site, out)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.count("\n") == 1, run.stderr
+    assert "the network looks unreachable: could not connect to any of the 3 hosts tried" in run.stderr
+    assert "none of the 120 external links were checked" in run.stderr
+    assert "(not fetched: network unreachable)" in run.stdout
+    strict = check_cli(site, out, "--strict")
+    assert strict.returncode == 1 and "error: the network looks unreachable" in strict.stderr
+
+
+def test_only_the_probes_are_fetched_when_nothing_answers(dead_ports, monkeypatch) -> None:
+    from engine.publish import external
+    asked: list[str] = []
+    real = external.fetch
+    monkeypatch.setattr(external, "fetch", lambda url, timeout: asked.append(url) or real(url, timeout))
+    for key in [k for k in os.environ if "proxy" in k.lower()]:
+        monkeypatch.delenv(key)
+    urls = [f"http://127.0.0.1:{port}/page-{n}" for port in dead_ports for n in range(10)]
+    report = external.check_external(urls, timeout=2)
+    assert report.unreachable and report.failed == [] and len(asked) == 3
+
+
+def test_one_host_down_is_not_an_unreachable_network(web, dead_ports, monkeypatch) -> None:
+    from engine.publish.external import Outcome, check_external
+    for key in [k for k in os.environ if "proxy" in k.lower()]:
+        monkeypatch.delenv(key)
+    report = check_external([f"http://127.0.0.1:{dead_ports[0]}/a", f"{web}/ok", f"{web}/gone"], timeout=2)
+    assert not report.unreachable
+    assert sorted((f.url.rsplit("/", 1)[1], f.outcome.value) for f in report.failed) == [
+        ("a", Outcome.UNREACHED.value), ("gone", Outcome.FAILED.value)]

@@ -49,6 +49,15 @@ class StderrProgress(Progress):
             self.stream.flush()
 
 
+def note_unproven_leftovers(out: Path, project: Project, console: Console) -> None:
+    """Name folders that look like a killed build's leftovers but lack the marker file:
+    the build never deletes what it cannot prove it made, so a person has to decide."""
+    from ..writer import MARKER, unproven_leftovers
+    for folder in unproven_leftovers(out):
+        console.error(f"note: {project.rel(folder)} looks like a leftover of an interrupted build, but "
+                      f"has no {MARKER} file, so it was not deleted; delete it yourself if it is not yours")
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("build", help="build the site into output/",
                        description="Validate the sources and build the site. The previous output is "
@@ -77,6 +86,7 @@ def run(args: argparse.Namespace, project: Project, console: Console) -> int:
         if progress:
             progress.finish()
     console.diagnostics(result.warnings)
+    note_unproven_leftovers(out, project, console)
     where = project.rel(out.resolve()) or str(out)
     if result.skipped:
         console.info(f"nothing changed: {result.page_count} pages in {where} are up to date "

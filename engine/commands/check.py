@@ -56,20 +56,31 @@ def run_links(args: argparse.Namespace, project: Project, console: Console) -> i
     for problem in report.broken:
         console.error(f"{where}/{problem.file}:{problem.line}: {level}: broken link "
                       f"{problem.url!r}: {problem.message}")
-    if args.external:
-        for problem in report.external_broken:
-            console.error(f"{where}/{problem.file}:{problem.line}: warning: external link "
-                          f"{problem.url}: {problem.message}")
+    fetched = report.fetched
+    if fetched is not None and fetched.unreachable:
+        console.error(f"check: {level}: the network looks unreachable: {fetched.unreachable}; "
+                      f"none of the {len(report.external)} external links were checked (is this "
+                      f"computer offline, or behind a proxy?)")
+    elif fetched is not None:
+        for failure in fetched.failed:      # one line per URL, however many pages use it
+            uses = report.external[failure.url]
+            more = f" (and {len(uses) - 1} more use{'s' if len(uses) != 2 else ''})" if len(uses) > 1 else ""
+            console.error(f"{where}/{uses[0].file}:{uses[0].line}: {level}: external link "
+                          f"{failure.url}: {failure.message}{more}")
     elif console.verbosity >= 2:
         for url, uses in sorted(report.external.items()):
             console.info(f"external: {url} ({len(uses)} use{'s' if len(uses) != 1 else ''}, "
                          f"first {uses[0].file}:{uses[0].line})")
+    if fetched is None:
+        outside = " (not fetched; use --external)"
+    elif fetched.unreachable:
+        outside = " (not fetched: network unreachable)"
+    else:
+        outside = f" ({len(fetched.failed)} failing)"
     console.info(f"links: {report.pages} pages, {report.links} links checked under {report.base_path}; "
-                 f"{len(report.broken)} broken internal, {len(report.external)} external"
-                 + (f" ({len(report.external_broken)} failing)" if args.external else
-                    " (not fetched; use --external)"))
+                 f"{len(report.broken)} broken internal, {len(report.external)} external{outside}")
     if report.broken and args.strict:
         return 1
-    if args.external and report.external_broken and args.strict:
+    if fetched is not None and (fetched.failed or fetched.unreachable) and args.strict:
         return 1
     return 0

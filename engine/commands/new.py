@@ -27,6 +27,10 @@ SCAFFOLD = Path(__file__).resolve().parent.parent / "scaffold" / "site"
 TOOL_SCHEMAS = ("site.schema.json", "frontmatter.schema.json")
 
 
+#: longest slug `new` makes: well under a file name's 255 bytes, and still a readable URL
+MAX_SLUG = 80
+
+
 def slugify(title: str) -> str:
     text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
@@ -65,6 +69,9 @@ def run(args: argparse.Namespace, project: Project, console: Console) -> int:
     slug = args.slug or slugify(args.title)
     if not slug or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
         raise UsageError(f"cannot make a file name from {args.title!r}; give --slug like 'hand-cramps'")
+    if len(slug) > MAX_SLUG:     # a file name over 255 bytes is an OSError, and a URL nobody can type
+        raise UsageError(f"the slug {slug[:40]}... is {len(slug)} characters long; give a shorter one "
+                         f"(at most {MAX_SLUG}) with --slug")
     target = project.content_dir / f"{slug}.md"
     if target.exists():
         raise UsageError(f"{project.rel(target)} already exists; choose another title or --slug")
@@ -82,7 +89,11 @@ def run(args: argparse.Namespace, project: Project, console: Console) -> int:
     except (OSError, UnicodeDecodeError, jinja2.TemplateError) as exc:
         raise UsageError(f"cannot use {project.rel(source)}: {exc}") from None
     project.content_dir.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    try:         # "x": never replace an article saved since the check above
+        with target.open("x", encoding="utf-8") as fh:
+            fh.write(text)
+    except FileExistsError:
+        raise UsageError(f"{project.rel(target)} already exists; choose another title or --slug") from None
     console.info(f"created {project.rel(target)}")
     return 0
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..diagnostics import UsageError
+from ..project import Project
 from ..writer import MARKER
 
 DEPLOY_MARKER = ".cramp-guide-deploy"
@@ -74,6 +75,24 @@ def publish_gh_pages(root: Path, out: Path, branch: str = "gh-pages", message: s
     return git(root, "rev-parse", branch).stdout.strip()
 
 
+def check_destination(dest: Path, force: bool = False, project: Project | None = None) -> Path:
+    """Resolve ``--to`` *dest* and refuse it before anything is built (see :func:`sync_to_dir`)."""
+    dest = dest.resolve()
+    if project is not None:
+        for own in [*project.protected(), project.default_output, project.cache_dir]:
+            own = own.resolve()
+            if dest == own or own in dest.parents or dest in own.parents:
+                raise UsageError(f"refusing to deploy into {dest}: it is (or is inside, or holds) the "
+                                 f"project's {project.rel(own) or 'root'} folder; choose a folder "
+                                 f"outside the project")
+    if dest.exists() and not dest.is_dir():
+        raise UsageError(f"{dest} exists and is not a folder")
+    if dest.is_dir() and any(dest.iterdir()) and not (dest / DEPLOY_MARKER).is_file() and not force:
+        raise UsageError(f"refusing to deploy into {dest}: it is not empty and was not made by "
+                         f"'build.py deploy' (no {DEPLOY_MARKER}); use --force to replace its contents")
+    return dest
+
+
 @dataclass
 class SyncResult:
     copied: list[str] = field(default_factory=list)
@@ -81,21 +100,19 @@ class SyncResult:
     unchanged: int = 0
 
 
-def sync_to_dir(out: Path, dest: Path, force: bool = False) -> SyncResult:
+def sync_to_dir(out: Path, dest: Path, force: bool = False, project: Project | None = None) -> SyncResult:
     """Make *dest* an exact copy of the site: copy new and changed files, delete the rest.
 
     A non-empty folder that was not made by a previous deploy is refused
     (unless *force*), so a mistyped ``--to`` cannot wipe someone's files.
+    The project's own folders (sources, output/, .cache/) are refused even
+    with *force*: ``--force`` is also the answer to uncommitted changes, and
+    must not turn a typo such as ``--to content`` into deleting the articles.
     """
-    dest = dest.resolve()
+    dest = check_destination(dest, force, project)
     out = out.resolve()
     if dest == out or out in dest.parents or dest in out.parents:
         raise UsageError(f"cannot deploy {out} into {dest}: the folders overlap")
-    if dest.exists() and not dest.is_dir():
-        raise UsageError(f"{dest} exists and is not a folder")
-    if dest.is_dir() and any(dest.iterdir()) and not (dest / DEPLOY_MARKER).is_file() and not force:
-        raise UsageError(f"refusing to deploy into {dest}: it is not empty and was not made by "
-                         f"'build.py deploy' (no {DEPLOY_MARKER}); use --force to replace its contents")
     dest.mkdir(parents=True, exist_ok=True)
     wanted = site_files(out)
     result = SyncResult()

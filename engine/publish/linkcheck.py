@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import posixpath
 import re
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 URL_ATTRS = {("a", "href"), ("link", "href"), ("area", "href"), ("script", "src"), ("img", "src"),
@@ -23,6 +22,9 @@ URL_ATTRS = {("a", "href"), ("link", "href"), ("area", "href"), ("script", "src"
              ("form", "action"), ("use", "href"), ("img", "srcset"), ("source", "srcset"),
              ("video", "poster"), ("object", "data"), ("embed", "src"), ("track", "src")}
 CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
+if TYPE_CHECKING:  # pragma: no cover
+    from .external import ExternalReport
+
 SKIP_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "about:", "blob:")
 
 
@@ -52,7 +54,7 @@ class LinkReport:
     links: int = 0
     broken: list[Problem] = field(default_factory=list)
     external: dict[str, list[Link]] = field(default_factory=dict)
-    external_broken: list[Problem] = field(default_factory=list)
+    fetched: ExternalReport | None = None   # with external=True: what fetching them found
 
     @property
     def ok(self) -> bool:
@@ -210,36 +212,13 @@ class LinkChecker:
             if unquote(fragment) not in self._parse(target).ids:
                 report.broken.append(Problem(rel, line, raw, f"no element with id '{unquote(fragment)}'"))
 
-    @staticmethod
-    def check_external(report: LinkReport, timeout: float = 10.0) -> None:
-        """Fetch every external URL once (HEAD, then GET when HEAD is refused)."""
-        for url, uses in sorted(report.external.items()):
-            error = fetch_error(url, timeout)
-            if error:
-                for use in uses:
-                    report.external_broken.append(Problem(use.file, use.line, url, error))
 
-
-def fetch_error(url: str, timeout: float) -> str:
-    headers = {"User-Agent": "cramp-guide-linkcheck/1.0"}
-    for method in ("HEAD", "GET"):
-        try:
-            with urllib.request.urlopen(urllib.request.Request(url, method=method, headers=headers),
-                                        timeout=timeout) as resp:
-                if resp.status < 400:
-                    return ""
-        except urllib.error.HTTPError as exc:
-            if method == "HEAD" and exc.code in (403, 405, 429, 501):
-                continue
-            return f"HTTP {exc.code}"
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            return f"cannot fetch: {getattr(exc, 'reason', exc)}"
-    return "refused"
-
-
-def check_links(out: Path, base_path: str | None = None, external: bool = False) -> LinkReport:
+def check_links(out: Path, base_path: str | None = None, external: bool = False,
+                timeout: float = 10.0) -> LinkReport:
+    """Check *out*'s internal links; with *external*, fetch the outside ones (see external.py)."""
     checker = LinkChecker(out, base_path)
     report = checker.run()
     if external:
-        LinkChecker.check_external(report)
+        from .external import check_external
+        report.fetched = check_external(list(report.external), timeout)
     return report

@@ -31,7 +31,7 @@ import webbrowser
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from livereload.handlers import LiveReloadHandler
 from tornado import web
@@ -49,6 +49,7 @@ from ..publish.search import refresh_index
 from ..incremental import IncrementalBuilder, RebuildResult
 from ..project import Project
 from ..yamlsource import load_yaml_file
+from .paths import MAX_URL, OutputMap, Target
 from .watcher import CHANGED, DELETED, Change, SourceWatcher
 
 CLIENT_JS = Path(__file__).with_name("client.js")
@@ -112,16 +113,6 @@ def describe(changes: list[Change], project: Project, limit: int = 3) -> str:
     if len(changes) > limit:
         words.append(f"and {len(changes) - limit} more")
     return ", ".join(words) if words else "start-up"
-
-
-@dataclass
-class Target:
-    """What a request path maps to inside output/."""
-
-    status: int                     # 200, 301 (redirect) or 404
-    rel: str = ""                   # the requested file, inside output/ ("calf-cramps/index.html")
-    file: Path | None = None        # the file to send (404.html for a missing page)
-    location: str = ""              # for redirects
 
 
 @dataclass
@@ -232,7 +223,9 @@ class Preview:
         self._settled = asyncio.Event()
         self._settled.set()
         app = make_app(self)
-        server = HTTPServer(app, xheaders=False)
+        # request heads up to 1 MB are read, so an over-long URL gets a 414 rather than a closed
+        # connection (tornado's default limit is 64 KB)
+        server = HTTPServer(app, xheaders=False, max_header_size=1 << 20)
         server.add_sockets(self.sockets)
         poller = PeriodicCallback(self._poll, self.interval * 1000)
         poller.start()
@@ -474,41 +467,15 @@ class Preview:
 
     # -- mapping URLs to files ------------------------------------------------
     def resolve(self, raw_path: str) -> Target:
-        """Map a request path (still %-encoded) to a file inside output/, refusing anything else."""
-        decoded = unquote(raw_path)
-        if (not raw_path.startswith("/") or "\\" in decoded or "\x00" in decoded
-                or "//" in decoded or any(seg in (".", "..") for seg in decoded.split("/"))
-                or any(seg in (".", "..") for seg in raw_path.split("/"))):
-            return self._missing("")
-        base = self.base_path
-        if not decoded.startswith(base):
-            if decoded in ("/", base.rstrip("/")):
-                return Target(301, location=base)
-            return self._missing("")
-        rest = decoded[len(base):]
-        out = self.out.resolve()
-        target = (out / rest) if rest else out
-        try:
-            real = target.resolve()
-            real.relative_to(out)
-        except (ValueError, OSError):
-            return self._missing("")
-        if real.is_dir():
-            if not raw_path.endswith("/"):
-                return Target(301, location=raw_path + "/")
-            real = real / "index.html"
-            rest = (rest + "index.html") if rest else "index.html"
-        if real.is_file():
-            return Target(200, rest, real)
-        return self._missing(rest)
-
-    def _missing(self, rel: str) -> Target:
-        page = self.out / "404.html"
-        return Target(404, rel, page if page.is_file() else None)
+        """Map a request path (still %-encoded) to a file inside output/ (see paths.py)."""
+        return OutputMap(self.out, self.base_path).resolve(raw_path)
 
     def deps_of(self, url: str) -> tuple[str, str, set[str], str]:
         """For a page open in a browser: (URL path, output file, the files it shows, version served)."""
-        path = urlsplit(url).path or "/"
+        try:
+            path = urlsplit(url).path or "/"
+        except ValueError:          # the browser's report is not a URL ("http://[")
+            path = "/"
         target = self.resolve(path)
         deps = {target.rel} if target.rel else set()
         if target.status == 404:
@@ -591,6 +558,9 @@ class SiteHandler(web.RequestHandler):
         self.clear_header("Server")
 
     async def get(self) -> None:
+        if len(self.request.uri or "") > MAX_URL:   # no page has such an address; do not even look
+            self.send_error(414)
+            return
         early = self.preview.ready_early(self.request.path)
         if not early:
             await self.preview.settled()
@@ -631,6 +601,17 @@ class SiteHandler(web.RequestHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.set_header("Content-Type", "text/plain; charset=utf-8")
         self.finish(f"{status_code} {self._reason}\n")
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        """A bug in the preview: one line in the terminal (the traceback with --verbose), not a
+        screenful per request; the browser gets a plain 500."""
+        if isinstance(value, web.HTTPError):
+            return
+        console = self.preview.console
+        console.error(f"internal error answering {self.request.method} {self.request.path[:200]}: "
+                      f"{typ.__name__}: {value}; please report it")
+        if console.verbosity >= 2:
+            super().log_exception(typ, value, tb)
 
 
 def make_app(preview: Preview) -> web.Application:
