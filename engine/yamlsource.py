@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import marshal
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,7 +79,7 @@ class YamlDoc:
     def diag(self, path: PathKey, message: str, *, key: bool = False, hint: str = "",
              severity: str = "error") -> Diagnostic:
         line, col = self.where(path, key=key)
-        return Diagnostic(self.rel, line, col, severity, message, dotted(path), hint)
+        return Diagnostic(self.rel, line, col, severity, message, dotted(path, self.data), hint)
 
 
 class PackedYamlDoc(YamlDoc):
@@ -113,14 +114,28 @@ def unpack_positions(packed: bytes) -> tuple[dict[PathKey, tuple[int, int]], dic
     return values, keys
 
 
-def dotted(path: PathKey) -> str:
+def dotted(path: PathKey, data: Any = None) -> str:
+    """``nutrients[potassium].name``: a field's place for messages.  With the document's *data*,
+    a list entry that is a record is named by its ``id`` (editors know records by id, and an
+    index changes whenever a record is added above it); otherwise, and for plain lists, by index.
+    """
     out = ""
+    node = data
     for part in path:
         if isinstance(part, int):
-            out += f"[{part}]"
+            entry = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            rid = entry.get("id") if isinstance(entry, dict) else None
+            label = rid if isinstance(rid, str) and rid and ID_LABEL_RE.match(rid) else part
+            out += f"[{label}]"
+            node = entry
         else:
             out += ("." if out else "") + str(part)
+            node = node.get(part) if isinstance(node, dict) else None
     return out
+
+
+#: ids shown in place of an index: plain slugs only, so a label never looks like two parts
+ID_LABEL_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
 class _Builder:

@@ -62,7 +62,7 @@ def test_text_in_an_object_without_references_is_a_statement_without_citation(ci
          'at_risk: {items: ["older adults who take diuretics"], references: []}')
     code, text = run(cited_site, capsys, "--strict")
     assert code == 1
-    assert "data/nutrients.yaml:18:23: warning: statement without a citation [nutrients[0].at_risk.items[0]]" in text
+    assert "data/nutrients.yaml:18:23: warning: statement without a citation [nutrients[magnesium].at_risk.items[0]]" in text
 
 
 def test_object_marked_uncited_needs_no_reference(cited_site: Path, capsys) -> None:

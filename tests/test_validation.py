@@ -89,7 +89,7 @@ def test_all_problems_in_one_run_sorted(site: Path, capsys: pytest.CaptureFixtur
                        "data/faqs.yaml:5:14", "data/nutrients.yaml:7:17", "data/nutrients.yaml:37:5"]
     assert "check: 6 errors; nothing was written" in out
     assert re.search(r"^data/nutrients.yaml:37:5: error: unknown field 'food_source' "
-                     r"\[nutrients\[1\]\.food_source\]\n    hint: did you mean 'food_sources'\?$", out, re.M)
+                     r"\[nutrients\[potassium\]\.food_source\]\n    hint: did you mean 'food_sources'\?$", out, re.M)
 
 
 def test_warnings_exit_zero_unless_strict(site: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -167,7 +167,7 @@ def check_data_rules(docs: dict[str, YamlDoc], schemas: SchemaSet, collections: 
             owners_seen.add(owner_path)   # one warning per object, at its first statement
             out.append(doc.diag(path, "statement without a citation", severity="warning",
                                 hint="add the ids of the sources that back it to 'references' here"
-                                     + (f" (in {dotted(owner_path)})" if owner_path else "")
+                                     + (f" (in {dotted(owner_path, doc.data)})" if owner_path else "")
                                      + ", or mark the object 'uncited: general-advice' if it is not a health claim"))
     for legend, (enum, stem) in sorted(legends.items()):
         explained = collections.get(legend)

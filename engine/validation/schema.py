@@ -288,7 +288,7 @@ class Translator:
              field_path: tuple[Any, ...] | None = None) -> None:
         line, col = self.doc.where(path, key=key)
         self.out.append(Diagnostic(self.doc.rel, line, col, "error", message,
-                                   dotted(field_path if field_path is not None else path), hint))
+                                   dotted(field_path if field_path is not None else path, self.doc.data), hint))
 
     def error(self, err: ValidationError) -> None:
         path = tuple(err.absolute_path)
@@ -304,7 +304,7 @@ class Translator:
             for name in err.validator_value:
                 if isinstance(value, dict) and name not in value:
                     desc = props.get(name, {}).get("description", "") if isinstance(props.get(name), dict) else ""
-                    where = "" if not path else f" in {dotted(path)}"
+                    where = "" if not path else f" in {dotted(path, self.doc.data)}"
                     self.emit(path, f"missing required field '{name}'{where}",
                               f"add '{name}: ...'" + (f" ({desc})" if desc else ""),
                               field_path=path + (name,))
