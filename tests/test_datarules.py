@@ -113,7 +113,8 @@ def test_grade_missing_from_the_legend_is_an_error(cited_site: Path, capsys) -> 
                                     'meaning: "Advised, but not tested in good trials.", uncited: site-text}\n', "")
     code, text = run(cited_site, capsys)
     assert code == 1
-    assert "error: advised used by data/" in text and "has no entry in 'evidence_grades'" in text
+    assert "data/grades.yaml:1:1: error: 'advised' is an allowed value (schema of data/" in text
+    assert "with no entry in 'evidence_grades'" in text
 
 
 def test_long_sentence_in_data_text_is_warned(cited_site: Path, capsys) -> None:

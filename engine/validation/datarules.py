@@ -170,14 +170,20 @@ def check_data_rules(docs: dict[str, YamlDoc], schemas: SchemaSet, collections: 
                                      + (f" (in {dotted(owner_path, doc.data)})" if owner_path else "")
                                      + ", or mark the object 'uncited: general-advice' if it is not a health claim"))
     for legend, (enum, stem) in sorted(legends.items()):
-        explained = collections.get(legend)
-        missing = [v for v in enum if not explained or v not in explained]
-        if missing:
-            out.append(Diagnostic(f"data/{stem}.yaml", 1, 1, "error",
-                                  f"{', '.join(map(str, missing))} used by data/{stem}.yaml "
-                                  f"{'has' if len(missing) == 1 else 'have'} no entry in '{legend}'",
-                                  "", f"add a record with that id under '{legend}:' in data/ "
-                                      "(it says what the value means to readers)"))
+        explained = collections.get(legend) or {}
+        missing = [v for v in enum if v not in explained]
+        if not missing:
+            continue
+        values = ", ".join(f"'{v}'" for v in missing)
+        message = (f"{values} {'is an allowed value' if len(missing) == 1 else 'are allowed values'} "
+                   f"(schema of data/{stem}.yaml) with no entry in '{legend}'")
+        hint = f"add a record with that id under '{legend}:' (it says what the value means to readers)"
+        if explained:     # at the legend itself, where the entry goes
+            first = next(iter(explained.values()))
+            out.append(first.doc.diag((legend,), message, key=True, hint=hint))
+        else:
+            out.append(Diagnostic(f"data/{stem}.yaml", 1, 1, "error", message, "", hint
+                                  + f"; no data file has '{legend}:' yet"))
     return out
 
 
