@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from .config import Person, SiteConfig
 from .datastore import DataStore, Record
+from .diagnostics import Report
 from .sources import SourcePage
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .sources import Sources
 
 
 @dataclass(slots=True)
@@ -70,3 +74,45 @@ class Site:
     @property
     def articles(self) -> list[Page]:
         return sorted((p for p in self.pages if p.is_article), key=lambda p: (p.nav_order, p.title))
+
+
+@dataclass
+class ModelMemo:
+    """The live preview's last site model and what it was made from (see :func:`_patched_site`)."""
+
+    pages: list[Any]           # the SourcePage objects, in order
+    data: list[Any]            # site.yaml's and each data file's YamlDoc, in order
+    config: str                # repr of the SiteConfig
+    store: DataStore
+    site: Site
+    #: the "site" dependency's value (every page's metadata) when this model was last rendered
+    site_value: str | None = None
+    #: Resolver's per-page fingerprints, by id of the page (the pages are kept alive here);
+    #: a patched page's are dropped
+    inputs: dict[int, str] = field(default_factory=dict)
+    meta: dict[int, str] = field(default_factory=dict)
+    trails: dict[tuple[int, ...], tuple[str, list[Any]]] = field(default_factory=dict)
+
+
+@dataclass
+class Loaded:
+    """Stages 1-3 done: the sources, the settings, the data and the site model, with the
+    report of the checks (or, for a cold build, the checks still to run)."""
+
+    sources: Sources
+    config: SiteConfig
+    store: DataStore
+    site: Site
+    report: Report
+    #: set by ``load_site(..., defer_checks=True)`` until :meth:`finish_checks` runs them
+    pending_checks: Callable[[], Report] | None = None
+    #: the live preview's memo of this model (load_site); its ``site_value`` is known when
+    #: the model was kept from the build before
+    model: ModelMemo | None = None
+
+    def finish_checks(self) -> None:
+        """Run the deferred checks (if any); raises ContentError listing every problem found."""
+        check, self.pending_checks = self.pending_checks, None
+        if check is not None:
+            self.report = check()
+            self.report.raise_if_errors()

@@ -22,6 +22,7 @@ from .cache import (SITE_PAGES, BuildCache, Dep, DepTable, PageEntry, fingerprin
                     unpack_ids)
 from .config import SiteConfig, config_from_data
 from .diagnostics import ContentError, Diagnostic, Report
+from .model import Loaded, ModelMemo
 from .validation.pagerules import check_page_rules
 from .project import Project
 from .writer import KEPT, MARKER, InPlaceOutput, Output, StagedOutput, check_output_dir, clear_leftovers
@@ -33,27 +34,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .model import Page, Site
     from .render import LazyPageResult, PageResult, SiteRenderer
     from .sources import Sources
-
-
-@dataclass
-class Loaded:
-    sources: Sources
-    config: SiteConfig
-    store: DataStore
-    site: Site
-    report: Report
-    #: set by ``load_site(..., defer_checks=True)`` until :meth:`finish_checks` runs them
-    pending_checks: Callable[[], Report] | None = None
-    #: the live preview's memo of this model (load_site); its ``site_value`` is known when
-    #: the model was kept from the build before
-    model: ModelMemo | None = None
-
-    def finish_checks(self) -> None:
-        """Run the deferred checks (if any); raises ContentError listing every problem found."""
-        check, self.pending_checks = self.pending_checks, None
-        if check is not None:
-            self.report = check()
-            self.report.raise_if_errors()
 
 
 @dataclass
@@ -87,24 +67,6 @@ class BuildState:
     #: leave writing ``cache`` to ``.cache/`` to the caller (``unsaved`` is then set)
     defer_save: bool = False
     unsaved: bool = False
-
-
-@dataclass
-class ModelMemo:
-    """The live preview's last site model and what it was made from (see :func:`_patched_site`)."""
-
-    pages: list[Any]           # the SourcePage objects, in order
-    data: list[Any]            # site.yaml's and each data file's YamlDoc, in order
-    config: str                # repr of the SiteConfig
-    store: DataStore
-    site: Site
-    #: the "site" dependency's value (every page's metadata) when this model was last rendered
-    site_value: str | None = None
-    #: Resolver's per-page fingerprints, by id of the page (the pages are kept alive here);
-    #: a patched page's are dropped
-    inputs: dict[int, str] = field(default_factory=dict)
-    meta: dict[int, str] = field(default_factory=dict)
-    trails: dict[tuple[int, ...], tuple[str, list[Any]]] = field(default_factory=dict)
 
 
 def load_site(project: Project, base_url: str | None = None, today: dt.date | None = None,

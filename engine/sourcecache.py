@@ -65,14 +65,14 @@ from typing import Any, Callable, Iterator, NamedTuple, TypeVar
 
 from .cache import Listing, version_key
 from .datastore import DataStore
-from .diagnostics import Diagnostic, Report
+from .diagnostics import ContentError, Diagnostic, Report
 from .project import Project
-from .sources import (FileLoader, SourcePage, Sources, StoredSourcePage, digest, load_sources, parse_data,
+from .sources import (FileLoader, PartlyRead, SourcePage, Sources, StoredSourcePage, digest, load_sources, parse_data,
                       parse_page)
 from .config import Topics
 from .validate import (DataCheck, PageCheck, PageContext, PageFacts, TemplateCheck, analyse_templates, assemble,
-                       check_data, check_data_schemas, check_front_matter, check_page, page_claim,
-                       page_context, page_facts, read_templates, validate)
+                       check_data, check_data_schemas, check_front_matter, check_page, check_schemas,
+                       checks_without_data, page_claim, page_context, page_facts, read_templates, validate)
 from .validation.schema import SchemaSet, load_schemas, schemas_fingerprint
 from .yamlsource import PackedYamlDoc, YamlDoc, known_documents, pack_positions
 
@@ -196,7 +196,7 @@ def load_then_check(project: Project, today: dt.date | None = None, memo: Source
     started = time.perf_counter()
     stats = stats if stats is not None else LoadStats()
     if not use_cache:
-        sources = load_sources(project)
+        sources = read_sources(project)
         store = DataStore.from_docs(sources.data, Topics.from_site(sources.site.data).fields)
 
         def check_fresh() -> Report:
@@ -219,7 +219,7 @@ def load_then_check(project: Project, today: dt.date | None = None, memo: Source
     # A run creates some 10^5 long-lived objects and next to no cyclic garbage (~200 objects
     # on a cold 10,000-page run): the cyclic collector would only traverse them again and again.
     with _no_gc():
-        sources = load_sources(project, run)      # raises ContentError; nothing is recorded then
+        sources = read_sources(project, run)      # raises ContentError; nothing is recorded then
         store = DataStore.from_docs(sources.data, Topics.from_site(sources.site.data).fields)
     stats.seconds = time.perf_counter() - started
 
@@ -238,6 +238,24 @@ def load_then_check(project: Project, today: dt.date | None = None, memo: Source
 
 
 # -- one call -------------------------------------------------------------------
+
+
+def read_sources(project: Project, run: "_Run | None" = None) -> Sources:
+    """:func:`load_sources`; when some files cannot be read, the error also lists what the
+    readable files break on their own: their schemas, raw HTML in pages, template syntax.
+    Cross-record checks would only add noise about the missing file, so they wait."""
+    try:
+        return load_sources(project, run)
+    except PartlyRead as exc:
+        report = Report(list(exc.diagnostics))
+        if run is not None:
+            report.extend(run.schema_errors(exc.sources))
+        else:
+            schema_report = Report()
+            check_schemas(exc.sources, schema_report)
+            report.extend(schema_report.errors)
+        report.extend(checks_without_data(exc.sources, exc.site_read))
+        raise ContentError(report.items) from None
 
 class _Run(FileLoader):
     """One load + validate: a FileLoader that reuses rows, then the checks over them."""
@@ -399,7 +417,8 @@ class _Run(FileLoader):
         return src
 
     def schema_errors(self, sources: Sources) -> list[Diagnostic]:
-        """As FileLoader's, from cached results where they still hold (a typo should not cost seconds)."""
+        """Schema errors of the readable files when others could not be read (:func:`read_sources`),
+        from cached results where they still hold (a typo should not cost seconds)."""
         self.schema_fp = schemas_fingerprint(self.project.schemas_dir) or _never()
         report = Report()
         data = self.old.data_check

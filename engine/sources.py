@@ -270,13 +270,6 @@ class FileLoader:
                 report.items.append(Diagnostic(project.rel(Path(name)), 0, 0, "error",
                                                f"cannot read file: {exc.strerror}", cause=True))
 
-    def schema_errors(self, sources: Sources) -> list[Diagnostic]:
-        """Schema errors of the files that could be read (when others could not)."""
-        from .validate import check_schemas  # late import: validate imports this module
-        schema_report = Report()
-        check_schemas(sources, schema_report)
-        return schema_report.errors
-
 
 def load_sources(project: Project, loader: FileLoader | None = None) -> Sources:
     loader = loader or FileLoader()
@@ -308,13 +301,19 @@ def load_sources(project: Project, loader: FileLoader | None = None) -> Sources:
                                        "the content/ folder is missing", "",
                                        "run 'python build.py new article \"Title\"' to start one"))
     if report.errors:
-        # Some files could not be read at all.  Still check the ones that could against
-        # their schemas, and what depends on no other file (raw HTML in pages, template
-        # syntax), so one run lists every problem; cross-record checks would only add
-        # noise about the missing file, so they wait for the next run.  The unreadable
-        # files are marked as causes and listed first (Diagnostic.cause).
-        from .validate import checks_without_data  # late import: validate imports this module
-        report.extend(loader.schema_errors(sources))
-        report.extend(checks_without_data(sources, site_read))
-    report.raise_if_errors()
+        raise PartlyRead(report.sorted(), sources, site_read)
     return sources
+
+
+class PartlyRead(ContentError):
+    """Some source files could not be read at all (marked as causes).
+
+    Carries what could be read, so the caller (the validation stage, which this
+    stage does not know) can still check those files against their schemas and
+    run the checks that depend on no other file: one run lists every problem.
+    """
+
+    def __init__(self, diagnostics: list[Diagnostic], sources: Sources, site_read: bool):
+        super().__init__(diagnostics)
+        self.sources = sources
+        self.site_read = site_read

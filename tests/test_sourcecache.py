@@ -22,7 +22,9 @@ from engine.datastore import DataStore
 from engine.diagnostics import ContentError, Report
 from engine.project import Project
 from engine.sourcecache import LoadStats, SourceMemo, load_and_validate
+from engine.config import Topics
 from engine.sources import Sources, StoredSourcePage, load_sources
+from engine.sourcecache import read_sources
 from engine.validate import validate
 from test_validation_corpus import MANIFEST, apply_case
 
@@ -44,10 +46,10 @@ def snapshot(sources: Sources, store: DataStore, report: Report) -> dict[str, An
 def cold(root: Path, today: dt.date = TODAY) -> Any:
     project = Project(root)
     try:
-        sources = load_sources(project)
+        sources = read_sources(project)
     except ContentError as exc:
         return ("error", [d.format() for d in exc.diagnostics])
-    store = DataStore.from_docs(sources.data)
+    store = DataStore.from_docs(sources.data, Topics.from_site(sources.site.data).fields)
     return snapshot(sources, store, validate(sources, store, project.templates_dir, today))
 
 

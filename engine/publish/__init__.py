@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from ..cache import SITE_PAGES
+from ..layout import SEARCH_DIR, SITE_FILES, STATIC_DIR, reserved_outputs  # noqa: F401 - the publish names
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..cache import Dep
-    from ..pipeline import Loaded
+    from ..model import Loaded
     from ..render import SiteRenderer
 
 
@@ -52,22 +53,6 @@ def configure(**values: bool) -> None:
         setattr(options, key, bool(value))
 
 
-#: every site-wide file, in the order they are made
-SITE_FILES = ("sitemap.xml", "robots.txt", "feed.xml", "404.html")
-#: the output folder that holds the copy of static/ (hashed names; see assets.py)
-STATIC_DIR = "static"
-#: the output folder Pagefind writes the search index into (see search.py)
-SEARCH_DIR = "pagefind"
-
-
-def reserved_outputs() -> dict[str, str]:
-    """The names at the top of the output folder that the build writes itself, so no page may
-    be written there or below (name -> what it is, for messages): the site-wide files, the
-    static copy, the search index and the folder's marker file.  Made from the names the
-    writing code uses, so that something the build starts to generate is reserved with it."""
-    from ..writer import MARKER
-    return {**{name: "a site-wide file" for name in SITE_FILES},
-            STATIC_DIR: "the copy of static/", SEARCH_DIR: "the search index", MARKER: "the output marker"}
 #: the metadata of every page: title, URL, dates, description, front matter ...
 PAGES_META: "Dep" = SITE_PAGES
 #: 404.html exists only while its template does
@@ -101,7 +86,7 @@ def site_files(loaded: "Loaded", renderer: "SiteRenderer",
                names: Iterable[str] = SITE_FILES) -> dict[str, SiteFile]:
     """The named site-wide files (by path inside the output folder).
 
-    The sitemap and the feed may read only what :func:`pipeline.page_meta_fp`
+    The sitemap and the feed may read only what the pipeline's ``page_meta_fp``
     covers (the ``PAGES_META`` dependency), never a page's body or HTML: the
     cache would not remake them when that changes.
     """

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple, Sequence
 
 from ..datastore import DataStore
 from ..diagnostics import Diagnostic, Report
-from ..publish import reserved_outputs
+from ..layout import reserved_outputs
 from ..sources import SourcePage, Sources
 from ..structure import DEFAULT_GENERATE, output_for_url, url_for_name
 from .schema import suggest
