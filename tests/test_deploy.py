@@ -224,3 +224,18 @@ def test_a_running_preview_keeps_serving_through_deploys(small_repo, tmp_path, s
     assert run.code == 0, run.err
     assert server.request("/calf-cramps/")[0] == 200
     assert "changed or deleted outside the preview" not in server.output()
+
+
+def test_the_tools_own_work_folders_are_not_uncommitted_changes(small_repo, tmp_path):
+    """A live preview's next build, half written beside output/ (.output.pending-PID), is not a
+    change to commit, even when the project's .gitignore does not list it."""
+    pending = small_repo / ".output.pending-12345"
+    pending.mkdir()
+    (pending / "page.html").write_text("half written", encoding="utf-8")
+    (small_repo / ".cache").mkdir(exist_ok=True)
+    (small_repo / ".cache" / "x").write_text("cache", encoding="utf-8")
+    run = run_cli(small_repo, "deploy", *HTTPS, "--to", str(tmp_path / "site"))
+    assert run.code == 0, run.err
+    (small_repo / "notes.txt").write_text("a real change", encoding="utf-8")
+    run = run_cli(small_repo, "deploy", *HTTPS, "--to", str(tmp_path / "site"))
+    assert run.code == 2 and "?? notes.txt" in run.err and ".output.pending" not in run.err

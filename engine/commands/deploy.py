@@ -86,7 +86,8 @@ def check_base_url(config: SiteConfig, allow: bool, console: Console) -> None:
 def run(args: argparse.Namespace, project: Project, console: Console) -> int:
     # loaded here, not above: every command's parser is made on every run (urllib, git ...)
     from ..publish.deploy import check_destination, uncommitted_changes
-    dirty = uncommitted_changes(project.root)
+    out = project.default_output.name
+    dirty = uncommitted_changes(project.root, (f"{out}/", f".{out}.", f"{project.cache_dir.name}/"))
     if dirty and not args.force:
         for line in dirty[:20]:
             console.error(f"  {line}")

@@ -15,6 +15,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 from ..diagnostics import UsageError
 from ..project import Project
@@ -35,11 +36,15 @@ def is_git_repo(root: Path) -> bool:
         return False
 
 
-def uncommitted_changes(root: Path) -> list[str]:
-    """``git status --porcelain`` lines (ignored files such as output/ are not listed)."""
+def uncommitted_changes(root: Path, own: Iterable[str] = ()) -> list[str]:
+    """``git status --porcelain`` lines (ignored files such as output/ are not listed), less the
+    tool's own work folders (*own*: path prefixes such as ``.output.``): a live preview writing
+    its next build beside output/ is not a change to commit, whatever .gitignore says."""
     if not is_git_repo(root):
         return []
-    return [line for line in git(root, "status", "--porcelain").stdout.splitlines() if line.strip()]
+    prefixes = tuple(own)
+    lines = [line for line in git(root, "status", "--porcelain").stdout.splitlines() if line.strip()]
+    return [line for line in lines if not (prefixes and line[3:].strip('"').startswith(prefixes))]
 
 
 def site_files(out: Path) -> dict[str, Path]:
