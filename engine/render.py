@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Iterator
 import jinja2
 from markupsafe import Markup
 
-from .cache import SITE_PAGES
+from .deps import ASSET, ASSET_EXACT, SITE_PAGES, Dep
 from .citations import Citations
 from .datastore import Record
 from .diagnostics import ContentError, Diagnostic
@@ -28,7 +28,6 @@ from .project import Project
 from .tables import Table, build_table
 from .templates import SiteLoader, TemplateDeps, make_env, template_diagnostic
 
-Dep = tuple[str, str]
 
 
 @dataclass
@@ -59,8 +58,6 @@ class LazyPageResult(PageResult):
 #: traceback carries the template line; see templates.template_diagnostic).
 NOT_TEMPLATE_ERRORS = (ContentError, MemoryError)
 
-#: dependency kinds of ``asset(path)``; their value is the file's current URL (hashed name)
-ASSET, ASSET_EXACT = "asset", "asset-exact"
 
 
 class TrackedPages:
@@ -190,7 +187,7 @@ class PageContext:
     def asset(self, path: str) -> str:
         """URL of a file from static/ (content-hashed name), recorded as an ``asset`` dependency:
         when only that name changes (a stylesheet edit), the build swaps the URL in the page
-        instead of rendering it again (``patched`` in pipeline.render_with_cache)."""
+        instead of rendering it again (``patched`` in incremental.pages.render_with_cache)."""
         path = path.lstrip("/")
         url = self.renderer.asset(path)
         self.deps.add((ASSET, path))

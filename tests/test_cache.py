@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import cache as cachemod
-from engine.cache import BuildCache, DepTable, PageEntry, pack_ids, unpack_ids
+from engine.incremental import cache as cachemod
+from engine.incremental.cache import BuildCache, DepTable, PageEntry, pack_ids, unpack_ids
 from engine.pipeline import build
 from engine.project import Project
 

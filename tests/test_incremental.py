@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.diagnostics import ContentError
-from engine.incremental import IncrementalBuilder
+from engine.incremental.preview import IncrementalBuilder
 from engine.pipeline import BuildState, build
 from engine.project import Project
 
@@ -436,7 +436,7 @@ def test_open_pages_are_put_in_place_before_the_rest(site: Path, tmp_path: Path)
 
 @pytest.mark.parametrize("damage", ["stamp", "cache", "delta", "both", "jinja"])
 def test_damaged_cache_files_mean_a_full_build_not_an_error(site: Path, tmp_path: Path, damage: str) -> None:
-    from engine import cache as cachemod
+    from engine.incremental import cache as cachemod
     project = Project(site)
     out = tmp_path / "out"
     build(project, out, use_cache=True)

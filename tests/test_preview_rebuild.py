@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.cache import input_stats, load, restat
+from engine.incremental.cache import input_stats, load, restat
 from engine.diagnostics import ContentError
-from engine.incremental import IncrementalBuilder
+from engine.incremental.preview import IncrementalBuilder
 from engine.pipeline import build
 from engine.project import Project
 

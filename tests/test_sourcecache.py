@@ -17,14 +17,15 @@ from typing import Any, Callable
 import pytest
 
 from conftest import make_project
-from engine import cache as cachemod, sourcecache, yamlsource
+from engine import yamlsource
+from engine.incremental import cache as cachemod, sourcecache
 from engine.datastore import DataStore
 from engine.diagnostics import ContentError, Report
 from engine.project import Project
-from engine.sourcecache import LoadStats, SourceMemo, load_and_validate
+from engine.incremental.sourcecache import LoadStats, SourceMemo, load_and_validate
 from engine.config import Topics
 from engine.sources import Sources, StoredSourcePage, load_sources
-from engine.sourcecache import read_sources
+from engine.incremental.sourcecache import read_sources
 from engine.validate import validate
 from test_validation_corpus import MANIFEST, apply_case
 

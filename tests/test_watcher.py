@@ -111,7 +111,7 @@ def test_a_file_written_in_place_is_stat_ed_alone(watched, monkeypatch: pytest.M
 def test_a_custom_walk_is_used_and_patched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The preview's walk (cache.input_stats, by path inside the project): asked for a full
     walk at the start and after an addition, for the written files after a save."""
-    from engine.cache import input_stats, restat
+    from engine.incremental.cache import input_stats, restat
     from engine.project import Project
 
     monkeypatch.setattr(watchmod, "RESCAN_EVERY", 3600.0)

@@ -19,11 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from ..cache import SITE_PAGES
+from ..deps import SITE_PAGES
 from ..layout import SEARCH_DIR, SITE_FILES, STATIC_DIR, reserved_outputs  # noqa: F401 - the publish names
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..cache import Dep
+    from ..deps import Dep
     from ..model import Loaded
     from ..render import SiteRenderer
 

@@ -22,7 +22,6 @@ import errno
 import hashlib
 import json
 import mimetypes
-import os
 import re
 import signal
 import threading
@@ -40,13 +39,13 @@ from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop, PeriodicCallback
 from tornado.netutil import bind_sockets
 
-from ..cache import Found, SourceWalk, input_stats, restat
+from ..incremental.cache import Found, SourceWalk, input_stats, restat
 from ..config import config_from_data
 from ..console import Console
 from ..diagnostics import ContentError, Diagnostic, UsageError
 from .. import publish
 from ..publish.search import refresh_index
-from ..incremental import IncrementalBuilder, RebuildResult
+from ..incremental.preview import IncrementalBuilder, RebuildResult
 from ..project import Project
 from ..yamlsource import load_yaml_file
 from .paths import MAX_URL, OutputMap, Target

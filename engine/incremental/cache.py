@@ -45,15 +45,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .project import Project
+from ..deps import SITE_PAGES, Dep  # noqa: F401 - kept as cache names for callers
+from ..project import Project
 
 FORMAT = 7   # 7: asset URLs are per-page dependencies, not part of the whole cache's key
 DEPENDENCIES = ("Jinja2", "Markdown", "MarkupSafe", "PyYAML", "jsonschema", "pagefind", "nh3")
 
 Stat = tuple[int, int, int]   # size, mtime_ns, inode
-Dep = tuple[str, str]         # (kind, key), e.g. ("template", "base.html"); see render.PageContext
-#: the dependency of a page that lists pages (navigation, indexes): every page's metadata
-SITE_PAGES: Dep = ("site", "pages")
 
 
 def h(data: bytes | str) -> str:
@@ -132,8 +130,8 @@ def version_key() -> str:
     """Changes whenever the tool, Python or a rendering dependency changes."""
     global _VERSION_KEY
     if _VERSION_KEY is None:
-        from . import __version__
-        engine = Path(__file__).resolve().parent
+        from .. import __version__
+        engine = Path(__file__).resolve().parent.parent   # the whole engine package
         code = hashlib.blake2b(digest_size=12)
         for path in sorted(engine.rglob("*.py")):
             code.update(path.relative_to(engine).as_posix().encode())
@@ -205,7 +203,7 @@ class PageEntry:
     stat: Stat | None = None
     #: fingerprint of the page's sources (rel, bytes, breadcrumbs) when ``meta`` was computed
     inputs: str = ""
-    meta: str = ""       # pipeline.page_meta_fp of the page
+    meta: str = ""       # pages.page_meta_fp of the page
 
     def __reduce__(self) -> tuple[Any, ...]:
         # pickled as the class and its fields: 10,000 of these load in half the time of
@@ -228,7 +226,7 @@ class BuildCache:
     deps: DepTable = field(default_factory=DepTable)
     site_deps: dict[str, bytes] = field(default_factory=dict)   # site-wide file -> packed dep numbers
     site_files: tuple[str, ...] = ()     # the site-wide files made (a 404 page needs its template)
-    listed: str = ""         # the first-pass pages, in order (pipeline._listed_fp)
+    listed: str = ""         # the first-pass pages, in order (pages._listed_fp)
     #: the full file this cache's pages came from (its id and pages), for writing a delta; not stored
     origin: tuple[str, dict[str, PageEntry]] | None = field(default=None, repr=False, compare=False)
 

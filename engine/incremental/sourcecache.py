@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gc
 import hashlib
 import marshal
 import os
@@ -58,23 +57,23 @@ import pickle
 import sys
 import time
 import zlib
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, NamedTuple, TypeVar
+from typing import Any, Callable, NamedTuple, TypeVar
 
 from .cache import Listing, version_key
-from .datastore import DataStore
-from .diagnostics import ContentError, Diagnostic, Report
-from .project import Project
-from .sources import (FileLoader, PartlyRead, SourcePage, Sources, StoredSourcePage, digest, load_sources, parse_data,
+from .collector import collector_off
+from ..datastore import DataStore
+from ..diagnostics import ContentError, Diagnostic, Report
+from ..project import Project
+from ..sources import (FileLoader, PartlyRead, SourcePage, Sources, StoredSourcePage, digest, load_sources, parse_data,
                       parse_page)
-from .config import Topics
-from .validate import (DataCheck, PageCheck, PageContext, PageFacts, TemplateCheck, analyse_templates, assemble,
+from ..config import Topics
+from ..validate import (DataCheck, PageCheck, PageContext, PageFacts, TemplateCheck, analyse_templates, assemble,
                        check_data, check_data_schemas, check_front_matter, check_page, check_schemas,
                        checks_without_data, page_claim, page_context, page_facts, read_templates, validate)
-from .validation.schema import SchemaSet, load_schemas, schemas_fingerprint
-from .yamlsource import PackedYamlDoc, YamlDoc, known_documents, pack_positions
+from ..validation.schema import SchemaSet, load_schemas, schemas_fingerprint
+from ..yamlsource import PackedYamlDoc, YamlDoc, known_documents, pack_positions
 
 FORMAT = 1
 CACHE_NAME = "sources.pickle"
@@ -218,14 +217,14 @@ def load_then_check(project: Project, today: dt.date | None = None, memo: Source
     run = _Run(project, previous, memo.pages if memo is not None else {}, stats, listing)
     # A run creates some 10^5 long-lived objects and next to no cyclic garbage (~200 objects
     # on a cold 10,000-page run): the cyclic collector would only traverse them again and again.
-    with _no_gc():
+    with collector_off():
         sources = read_sources(project, run)      # raises ContentError; nothing is recorded then
         store = DataStore.from_docs(sources.data, Topics.from_site(sources.site.data).fields)
     stats.seconds = time.perf_counter() - started
 
     def check_cached() -> Report:
         checking = time.perf_counter()
-        with _no_gc():
+        with collector_off():
             report = run.validate(sources, store, today)
         state = run.new_state()
         if memo is not None:
@@ -622,18 +621,6 @@ def delta_path(project: Project) -> Path:
     return project.cache_dir / DELTA_NAME
 
 
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Without the cyclic collector: for bursts that create many long-lived containers."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _checksum(payload: bytes | memoryview) -> bytes:
     """Eight hex digits and a newline: CRC-32 catches truncation and stray bytes, at memory speed."""
     return b"%08x\n" % zlib.crc32(payload)
@@ -653,7 +640,7 @@ def _read(path: Path) -> Any:
         checksum, payload = blob[len(header):len(header) + 9], memoryview(blob)[len(header) + 9:]
         if checksum != _checksum(payload):
             return None
-        with _no_gc():
+        with collector_off():
             return pickle.loads(payload)
     except Exception:  # noqa: BLE001 - any unreadable cache means a full load, never a failed build
         return None

@@ -8,7 +8,7 @@ Between calls it keeps the build cache in memory (no reload from disk) and a
 warm renderer (the Markdown instance, and the Jinja environment with its
 compiled templates until a template file changes).  Each rebuild loads and
 validates the sources, then renders only the pages whose recorded inputs
-changed (see ``pipeline.render_with_cache``); pages whose bytes did not change
+changed (see ``incremental.pages.render_with_cache``); pages whose bytes did not change
 are not rewritten.  The on-disk cache in ``.cache/`` is updated too, so a
 command-line build after a preview session starts warm.
 """
@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .diagnostics import Diagnostic
+from ..diagnostics import Diagnostic
 from . import cache as cachemod
-from .pipeline import BuildState, Early, build
-from .writer import MARKER
-from .project import Project
+from ..pipeline import BuildState, Early, build
+from ..writer import MARKER
+from ..project import Project
 
 
 @dataclass
