@@ -79,12 +79,7 @@ class SiteConfig:
     @property
     def base_path(self) -> str:
         """The path part of the base URL, always starting and ending with '/'."""
-        path = urlsplit(self.base_url).path or "/"
-        if not path.startswith("/"):
-            path = "/" + path
-        if not path.endswith("/"):
-            path += "/"
-        return path
+        return base_path_of(self.base_url)
 
     @property
     def origin(self) -> str:
@@ -100,6 +95,17 @@ class SiteConfig:
 
     def absolute_url(self, path: str) -> str:
         return self.origin + self.url(path)
+
+
+def base_path_of(base_url: str) -> str:
+    """``https://example.org/health`` -> ``/health/``: the one place a base URL becomes the
+    path the site lives under (settings, the preview server and the link check all ask here)."""
+    path = urlsplit(base_url).path or "/"
+    if not path.startswith("/"):
+        path = "/" + path
+    if not path.endswith("/"):
+        path += "/"
+    return path
 
 
 def normalise_base_url(value: str) -> str:

@@ -22,7 +22,7 @@ from engine.incremental import cache as cachemod, sourcecache
 from engine.datastore import DataStore
 from engine.diagnostics import ContentError, Report
 from engine.project import Project
-from engine.incremental.sourcecache import LoadStats, SourceMemo, load_and_validate
+from engine.incremental.sourcecache import LoadStats, SourceMemo, load_then_check
 from engine.config import Topics
 from engine.sources import Sources, StoredSourcePage, load_sources
 from engine.incremental.sourcecache import read_sources
@@ -42,6 +42,13 @@ def snapshot(sources: Sources, store: DataStore, report: Report) -> dict[str, An
         "store": {name: list(records) for name, records in store.collections.items()},
         "report": [d.format() for d in report.items],
     }
+
+
+def load_and_validate(project: Project, today: dt.date | None = None, memo: SourceMemo | None = None,
+                      **options: Any) -> tuple[Sources, DataStore, Report]:
+    """Load and check in one call, as a build does in two (load_then_check, then the check)."""
+    sources, store, check = load_then_check(project, today, memo, **options)
+    return sources, store, check()
 
 
 def cold(root: Path, today: dt.date = TODAY) -> Any:

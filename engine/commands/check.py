@@ -40,16 +40,15 @@ def run(args: argparse.Namespace, project: Project, console: Console) -> int:
 
 
 def run_links(args: argparse.Namespace, project: Project, console: Console) -> int:
-    from ..config import normalise_base_url
+    from ..config import base_path_of, normalise_base_url
     from ..publish.linkcheck import check_links
-    from urllib.parse import urlsplit
 
     out = project.output_dir(args.output)
     if not (out / "index.html").is_file():
         raise UsageError(f"no built site at {project.rel(out) or out}; run 'build.py build' first")
     base_path = None
     if args.base_url:
-        base_path = urlsplit(normalise_base_url(args.base_url)).path or "/"
+        base_path = base_path_of(normalise_base_url(args.base_url))
     report = check_links(out, base_path, external=args.external)
     level = "error" if args.strict else "warning"
     where = project.rel(out)

@@ -140,7 +140,7 @@ class State:
 
 @dataclass
 class LoadStats:
-    """What one :func:`load_and_validate` call did (tests and ``--verbose`` read it)."""
+    """What one :func:`load_then_check` call did (tests and ``--verbose`` read it)."""
 
     cache: str = "none"       # where earlier results came from: "memo", "disk" or "none"
     files: int = 0            # data and content files seen
@@ -161,33 +161,17 @@ class SourceMemo:
     stats: LoadStats = field(default_factory=LoadStats)          # of the last call
 
 
-def load_and_validate(project: Project, today: dt.date | None = None, memo: SourceMemo | None = None,
-                      *, use_cache: bool = True, stats: LoadStats | None = None, listing: Listing | None = None,
-                      ) -> tuple[Sources, DataStore, Report]:
-    """``load_sources`` + ``DataStore.from_docs`` + ``validate``, reusing earlier results.
-
-    Raises ContentError exactly when ``load_sources`` would (a file cannot be
-    read or parsed).  With *memo*, earlier results come from it (the disk
-    cache is read only while it is empty, and written only on that first call);
-    without, from ``.cache/``, which is then updated.  ``use_cache=False``
-    loads and validates from scratch and touches neither (``build --no-cache``).
-    """
-    sources, store, check = load_then_check(project, today, memo, use_cache=use_cache, stats=stats,
-                                            listing=listing)
-    return sources, store, check()
-
-
 def load_then_check(project: Project, today: dt.date | None = None, memo: SourceMemo | None = None,
                     *, use_cache: bool = True, stats: LoadStats | None = None, listing: Listing | None = None,
                     ) -> tuple[Sources, DataStore, Callable[[], Report]]:
-    """:func:`load_and_validate` in two steps: parse now, check when the returned function is called.
+    """Load the sources now and return a function that checks them: parse now, check when called.
 
     A cold build builds the site model and starts rendering on the worker
     processes before it checks the sources, and checks them in the main
     process while the workers render (checking is most of the loading time).
     Nothing rendered is used unless the check passes.  The function must be
     called exactly once; it records the results (memo, ``.cache/``) as
-    :func:`load_and_validate` does.
+    a load from scratch does.
 
     *listing* (a build's :func:`cache.input_stats` scan, just made) saves listing
     and stat-ing the source folders again.

@@ -119,10 +119,6 @@ def detect_site(out: Path, fallback: str = "/") -> tuple[str, str]:
     return "", fallback
 
 
-def detect_base_path(out: Path, fallback: str = "/") -> str:
-    return detect_site(out, fallback)[1]
-
-
 def page_url(rel: str, base_path: str) -> str:
     """Output path -> the URL it is served at (``a/index.html`` -> ``/base/a/``)."""
     url = base_path + rel
