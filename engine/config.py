@@ -23,6 +23,22 @@ class Person:
 
 
 @dataclass(frozen=True)
+class BuildOptions:
+    """How a build publishes: set by the commands from their options and passed down
+    (``build --minify``, ``serve --no-search``), never kept as module state."""
+
+    minify: bool = False
+    hash_assets: bool = True
+    search_index: bool = True
+    #: the live preview indexes after the browser has reloaded (see serve/server.py)
+    defer_search: bool = False
+
+    def cache_key(self) -> str:
+        """Part of the build cache's keys: changing an option re-renders every page."""
+        return repr((self.minify, self.hash_assets, self.search_index))
+
+
+@dataclass(frozen=True)
 class Topics:
     """What a page's ``topic`` can be and which record fields tag records with topics: the
     site's own vocabulary (body parts here, say; migraine or tension on a headache site).

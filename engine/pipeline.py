@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from .incremental import cache as cachemod
 from . import publish
-from .incremental.cache import SITE_PAGES, BuildCache, h, stat_of
-from .config import SiteConfig, config_from_data
+from .deps import SITE_PAGES
+from .incremental.cache import BuildCache, h, stat_of
+from .config import BuildOptions, SiteConfig, config_from_data
 from .diagnostics import ContentError, Diagnostic, Report
 from .model import Loaded, ModelMemo
 from .incremental.collector import collector_paused
@@ -170,8 +171,8 @@ def render_site(project: Project, loaded: Loaded) -> list[PageResult]:
     return results
 
 
-def _noop_key(base_url: str | None, strict: bool, today: dt.date | None) -> str:
-    return h("|".join([cachemod.version_key(), repr(base_url), repr(strict), publish.cache_key(),
+def _noop_key(base_url: str | None, strict: bool, today: dt.date | None, options: BuildOptions) -> str:
+    return h("|".join([cachemod.version_key(), repr(base_url), repr(strict), options.cache_key(),
                        (today or dt.date.today()).isoformat()]))
 
 
@@ -190,7 +191,7 @@ def _outputs_intact(out: Path, cache: BuildCache) -> bool:
 def build(project: Project, out: Path, base_url: str | None = None, strict: bool = False,
           today: dt.date | None = None, *, use_cache: bool = False, jobs: int | None = 1,
           state: BuildState | None = None, progress: Progress | None = None,
-          early: Early | None = None, walk: cachemod.SourceWalk | None = None) -> BuildResult:
+          early: Early | None = None, walk: cachemod.SourceWalk | None = None, options: BuildOptions | None = None) -> BuildResult:
     """Build the site into *out*.
 
     With ``use_cache`` the on-disk cache (or ``state.cache``, in memory)
@@ -208,13 +209,13 @@ def build(project: Project, out: Path, base_url: str | None = None, strict: bool
     """
     with collector_paused():
         return _build(project, out, base_url, strict, today, use_cache=use_cache, jobs=jobs, state=state,
-                      progress=progress, early=early, walk=walk)
+                      progress=progress, early=early, walk=walk, options=options or BuildOptions())
 
 
 def _build(project: Project, out: Path, base_url: str | None = None, strict: bool = False,
           today: dt.date | None = None, *, use_cache: bool = False, jobs: int | None = 1,
           state: BuildState | None = None, progress: Progress | None = None,
-          early: Early | None = None, walk: cachemod.SourceWalk | None = None) -> BuildResult:
+          early: Early | None = None, walk: cachemod.SourceWalk | None = None, options: BuildOptions = BuildOptions()) -> BuildResult:
     """The build; see :func:`build`."""
     started = time.perf_counter()
     started_ns = time.time_ns()
@@ -229,7 +230,7 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
             inputs, found = walk
         else:
             inputs = cachemod.input_stats(project, found)
-        noop_key = _noop_key(base_url, strict, today)
+        noop_key = _noop_key(base_url, strict, today, options)
         in_memory = state is not None and state.cache is not None
         stamp = (cachemod.stamp_of(state.cache) if in_memory  # type: ignore[union-attr]
                  else cachemod.load_stamp(project, out))
@@ -268,10 +269,10 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
         finish_checks()          # unchecked sources the renderer cannot take: report them
         raise
     plan = plan_static(static_files(project), loaded.config.base_path,
-                       publish.options.hash_assets, publish.options.minify)
+                       options.hash_assets, options.minify)
     renderer.assets = plan.names
-    renderer.finish = publish.page_finisher()
-    glob = global_fp(loaded, renderer)
+    renderer.finish = publish.page_finisher(options)
+    glob = global_fp(loaded, renderer, options)
     if cache is not None and cache.glob != glob:
         cache = None   # site.yaml, base URL, asset names or tool changed: render everything
     in_place = cache is not None and intact
@@ -316,10 +317,10 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
         wanted = set(rendered.entries) | set(new_cache.files)
         previous = (set(cache.pages) | set(cache.files)) if cache is not None else None
         writer.finish(wanted, previous)
-        search = publish.wants_search_index(loaded)
+        search = publish.wants_search_index(loaded, options)
         html_touched = any(r.endswith(".html") for r in writer.written + writer.removed)
         if isinstance(writer, StagedOutput) and search:
-            if publish.options.defer_search:   # live preview: keep the last index until it is refreshed
+            if options.defer_search:   # live preview: keep the last index until it is refreshed
                 writer.carry_over(publish.SEARCH_DIR)
             else:
                 build_index(writer.staging, loaded.config.language)
@@ -330,7 +331,7 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
     except BaseException:
         writer.discard()
         raise
-    if isinstance(writer, InPlaceOutput) and search and html_touched and not publish.options.defer_search:
+    if isinstance(writer, InPlaceOutput) and search and html_touched and not options.defer_search:
         refresh_index(out, loaded.config.language)
     # what is on disk now; a linked or untouched file kept its inode and mtime
     for rel, entry in rendered.entries.items():

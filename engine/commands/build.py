@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from .. import publish
+from ..config import BuildOptions
 from ..console import Console
 from ..pipeline import Progress, build
 from ..project import Project
@@ -78,11 +78,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, project: Project, console: Console) -> int:
     out = project.output_dir(args.output)
-    publish.configure(minify=args.minify)
     progress = StderrProgress() if console.verbosity >= 1 else None
     try:
         result = build(project, out, base_url=args.base_url, strict=args.strict,
-                       use_cache=not args.no_cache, jobs=args.jobs, progress=progress)
+                       use_cache=not args.no_cache, jobs=args.jobs, progress=progress,
+                       options=BuildOptions(minify=args.minify))
     finally:
         if progress:
             progress.finish()

@@ -105,12 +105,12 @@ def run(args: argparse.Namespace, project: Project, console: Console) -> int:
 def build_check_publish(args: argparse.Namespace, project: Project, console: Console, out: Path) -> int:
     """Build into *out* (a fresh folder: a clean build, no cache read or written), check the
     links, then publish; every refusal happens before anything outside *out* is touched."""
-    from .. import publish
+    from ..config import BuildOptions
     from ..pipeline import build
     from ..publish.deploy import git, publish_gh_pages, sync_to_dir
     from ..publish.linkcheck import check_links
-    publish.configure(minify=args.minify)
-    result = build(project, out, base_url=args.base_url, strict=True)  # ContentError -> exit 1
+    result = build(project, out, base_url=args.base_url, strict=True,  # ContentError -> exit 1
+                   options=BuildOptions(minify=args.minify))
     console.info(f"deploy: built {len(result.pages)} pages with --strict")
     if result.site is not None:
         check_base_url(result.site.config, args.allow_non_https_base_url, console)

@@ -34,13 +34,12 @@ def run(args: argparse.Namespace, project: Project, console: Console) -> int:
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, not {args.port}")
-    from .. import publish
-    if args.no_search:
-        publish.configure(search_index=False)
-    else:  # index after each reload instead of before it: keeps save-to-browser latency low
-        publish.configure(defer_search=True)
+    from ..config import BuildOptions
+    # without --no-search: index after each reload instead of before it (low save-to-browser latency)
+    options = BuildOptions(search_index=False) if args.no_search else BuildOptions(defer_search=True)
     out = Path(args.output).resolve() if args.output else project.default_output
-    preview = Preview(project, out, console, base_url=args.base_url, host=args.host, port=args.port)
+    preview = Preview(project, out, console, base_url=args.base_url, host=args.host, port=args.port,
+                      options=options)
     preview.bind()                 # refuse a busy port before spending time on a build
     preview.initial_build()        # content errors do not stop the server: the overlay shows them
     preview.run(open_browser=args.open)

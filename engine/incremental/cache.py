@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ..deps import SITE_PAGES, Dep  # noqa: F401 - kept as cache names for callers
+from ..deps import Dep
 from ..project import Project
 
 FORMAT = 7   # 7: asset URLs are per-page dependencies, not part of the whole cache's key

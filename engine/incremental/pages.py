@@ -18,13 +18,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .. import publish
+from ..config import BuildOptions
 from ..diagnostics import ContentError, Diagnostic
 from ..model import Loaded
 from ..project import Project
 from ..validation.pagerules import check_page_rules
 from ..writer import KEPT, InPlaceOutput, Output
 from . import cache as cachemod
-from .cache import (SITE_PAGES, BuildCache, Dep, DepTable, PageEntry, fingerprint, h, pack_ids, stat_of,
+from ..deps import SITE_PAGES, Dep
+from .cache import (BuildCache, DepTable, PageEntry, fingerprint, h, pack_ids, stat_of,
                     unpack_ids)
 from .collector import collector_on
 
@@ -192,11 +194,11 @@ class Resolver:
         return h(f"unknown:{kind}:{key}:{time.time_ns()}")   # unknown kind: never clean
 
 
-def global_fp(loaded: Loaded, renderer: SiteRenderer) -> str:
+def global_fp(loaded: Loaded, renderer: SiteRenderer, options: BuildOptions) -> str:
     """Inputs every page may depend on: settings and publishing options.  Asset names
     are per-page dependencies (``asset``), so that a stylesheet edit, which renames the
     hashed file every page links to, patches the pages instead of rendering them all."""
-    return fingerprint((repr(loaded.config), publish.cache_key()))
+    return fingerprint((repr(loaded.config), options.cache_key()))
 
 
 def templates_fp(project: Project) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..config import BuildOptions
 from ..diagnostics import Diagnostic
 from . import cache as cachemod
 from ..pipeline import BuildState, Early, build
@@ -49,8 +50,10 @@ class IncrementalBuilder:
     """
 
     def __init__(self, project: Project, out: Path, base_url: str | None = None,
-                 jobs: int | None = 1, use_cache: bool = True, settle_later: bool = False):
+                 jobs: int | None = 1, use_cache: bool = True, settle_later: bool = False,
+                 options: BuildOptions | None = None):
         self.project = project
+        self.options = options or BuildOptions()
         self.out = out
         self.base_url = base_url
         self.jobs = jobs
@@ -77,7 +80,8 @@ class IncrementalBuilder:
         self.trusted = self.state.outputs_verified
         result = build(self.project, self.out, base_url=self.base_url, use_cache=self.use_cache,
                        jobs=self.jobs, state=self.state,
-                       early=Early(first, on_first) if first and on_first else None, walk=walk)
+                       early=Early(first, on_first) if first and on_first else None, walk=walk,
+                       options=self.options)
         return RebuildResult(
             pages_rendered=result.pages_rendered,
             changed_outputs=sorted(result.files_changed),

@@ -24,33 +24,9 @@ from ..layout import SEARCH_DIR, SITE_FILES, STATIC_DIR, reserved_outputs  # noq
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..deps import Dep
+    from ..config import BuildOptions
     from ..model import Loaded
     from ..render import SiteRenderer
-
-
-@dataclass
-class Options:
-    """Publishing switches; the ``build`` command sets ``minify`` from ``--minify``."""
-    minify: bool = False
-    hash_assets: bool = True
-    search_index: bool = True
-    #: the live preview indexes after the browser has reloaded (see serve/server.py)
-    defer_search: bool = False
-
-
-options = Options()
-
-
-def cache_key() -> str:
-    """Part of the build cache's keys: changing an option re-renders every page."""
-    return repr((options.minify, options.hash_assets, options.search_index))
-
-
-def configure(**values: bool) -> None:
-    for key, value in values.items():
-        if not hasattr(options, key):
-            raise TypeError(f"unknown publish option {key!r}")
-        setattr(options, key, bool(value))
 
 
 #: the metadata of every page: title, URL, dates, description, front matter ...
@@ -103,7 +79,7 @@ def site_files(loaded: "Loaded", renderer: "SiteRenderer",
     return {name: makers[name]() for name in names}
 
 
-def page_finisher() -> Callable[[str], str] | None:
+def page_finisher(options: "BuildOptions") -> Callable[[str], str] | None:
     """The last step applied to every rendered HTML page (minifying), or None."""
     if options.minify:
         from .minify import minify_page
@@ -111,5 +87,5 @@ def page_finisher() -> Callable[[str], str] | None:
     return None
 
 
-def wants_search_index(loaded: "Loaded") -> bool:
+def wants_search_index(loaded: "Loaded", options: "BuildOptions") -> bool:
     return options.search_index and loaded.site.by_url("/search/") is not None

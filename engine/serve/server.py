@@ -40,10 +40,9 @@ from tornado.ioloop import IOLoop, PeriodicCallback
 from tornado.netutil import bind_sockets
 
 from ..incremental.cache import Found, SourceWalk, input_stats, restat
-from ..config import config_from_data
+from ..config import BuildOptions, config_from_data
 from ..console import Console
 from ..diagnostics import ContentError, Diagnostic, UsageError
-from .. import publish
 from ..publish.search import refresh_index
 from ..incremental.preview import IncrementalBuilder, RebuildResult
 from ..project import Project
@@ -129,7 +128,7 @@ class Preview:
 
     def __init__(self, project: Project, out: Path, console: Console, base_url: str | None = None,
                  host: str = "127.0.0.1", port: int = 8000, interval: float = 0.02,
-                 debounce: float = 0.03):
+                 debounce: float = 0.03, options: BuildOptions | None = None):
         self.project = project
         self.out = out
         self.console = console
@@ -138,7 +137,9 @@ class Preview:
         self.port = port
         self.interval = interval
         self.debounce = debounce
-        self.builder = IncrementalBuilder(project, out, base_url=base_url, settle_later=True)
+        # the preview indexes for search after each reload, not before it (low save-to-browser latency)
+        self.options = options or BuildOptions(defer_search=True)
+        self.builder = IncrementalBuilder(project, out, base_url=base_url, settle_later=True, options=self.options)
         self.base_path = base_path_of(project, base_url)
         self.state = BuildState()
         self.pending: dict[Path, Change] = {}
@@ -182,7 +183,7 @@ class Preview:
 
     # -- search index: refreshed after the browser has its page -----------------
     def _search_wanted(self) -> bool:
-        return publish.options.defer_search and (self.out / "search" / "index.html").is_file()
+        return self.options.defer_search and (self.out / "search" / "index.html").is_file()
 
     def _refresh_search_now(self) -> None:
         """Re-index output/ (Pagefind); runs on the rebuild thread, never raises."""
