@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.incremental import cache as cachemod
+from engine.incremental import cache as cachemod, store
 from engine.incremental.cache import BuildCache, DepTable, PageEntry, pack_ids, unpack_ids
 from engine.pipeline import build
 from engine.project import Project
@@ -51,7 +51,7 @@ def test_compact_renumbers_only_when_most_numbers_are_unused() -> None:
 
 def test_a_small_change_writes_a_delta_and_a_large_one_a_full_file(site: Path, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cachemod, "DELTA_MIN", 1)            # the fixture site has a dozen pages
+    monkeypatch.setattr(store, "DELTA_MIN", 1)            # the fixture site has a dozen pages
     s = Site(site)
     project = Project(site)
     out = tmp_path / "out"
@@ -78,7 +78,7 @@ def test_a_small_change_writes_a_delta_and_a_large_one_a_full_file(site: Path, t
 
 def test_a_delta_for_another_full_file_is_ignored(site: Path, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cachemod, "DELTA_MIN", 1)
+    monkeypatch.setattr(store, "DELTA_MIN", 1)
     s = Site(site)
     project = Project(site)
     out = tmp_path / "out"
@@ -93,7 +93,7 @@ def test_a_delta_for_another_full_file_is_ignored(site: Path, tmp_path: Path,
     build(project, out, use_cache=True)                      # a new full file
     delta.write_bytes(stale)                                  # made against the old one
     loaded = cachemod.load(project, out)
-    _base_id, base = cachemod._read_pickle(cachemod.cache_file(project, out))
+    _base_id, base = store.read(cachemod.cache_file(project, out), cachemod.header())
     assert loaded is not None
     assert {rel: e.html for rel, e in loaded.pages.items()} == {rel: e.html for rel, e in base.pages.items()}
 

@@ -35,11 +35,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-import pickle
 import re
 import stat
 import sys
-import time
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +45,7 @@ from typing import Any, Callable, Iterable
 
 from ..deps import Dep
 from ..project import Project
+from . import store
 
 FORMAT = 7   # 7: asset URLs are per-page dependencies, not part of the whole cache's key
 DEPENDENCIES = ("Jinja2", "Markdown", "MarkupSafe", "PyYAML", "jsonschema", "pagefind", "nh3")
@@ -256,51 +255,31 @@ def delta_file(project: Project, out: Path) -> Path:
     return cache_file(project, out).with_suffix(".delta")
 
 
-@dataclass
-class Delta:
-    """The pages added or changed since the full file *base_id* was written, the pages
-    removed, and everything else (small): a one-page build writes this, not 10,000 entries."""
-    base_id: str
-    pages: dict[str, PageEntry]
-    removed: list[str]
-    rest: BuildCache
-
-
-#: write a full file instead of a delta when the delta would hold more entries than this share
-DELTA_SHARE = 20
-DELTA_MIN = 64
-
-
-def _read_pickle(path: Path) -> Any:
-    try:
-        with open(path, "rb") as fh:
-            return pickle.load(fh)
-    except Exception:  # noqa: BLE001 - a damaged cache file means a full build, never a failed one
-        return None
+def header() -> bytes:
+    """The start of every build-cache file: the cache's name and the tool's version key."""
+    return b"cramp-guide build cache\n" + version_key().encode() + b"\n"
 
 
 def load(project: Project, out: Path) -> BuildCache | None:
     """The cache for *out* (the full file plus its delta, if any), or None when absent,
     unreadable or from another version."""
-    full = _read_pickle(cache_file(project, out))
+    full = store.read(cache_file(project, out), header())
     if not (isinstance(full, tuple) and len(full) == 2 and isinstance(full[1], BuildCache)
             and full[1].key == version_key()):
         return None
     base_id, base = full
     cache = base
-    delta = _read_pickle(delta_file(project, out))
-    if isinstance(delta, Delta) and delta.base_id == base_id and delta.rest.key == version_key():
+    delta = store.read(delta_file(project, out), header())
+    if (isinstance(delta, store.Delta) and delta.base_id == base_id and isinstance(delta.rest, BuildCache)
+            and delta.rest.key == version_key()):
         cache = delta.rest
-        cache.pages = dict(base.pages)
-        for rel in delta.removed:
-            cache.pages.pop(rel, None)
-        cache.pages.update(delta.pages)
+        cache.pages = store.applied(base.pages, delta)
     cache.origin = (base_id, base.pages)
     return cache
 
 
 def load_stamp(project: Project, out: Path) -> Stamp | None:
-    data = _read_pickle(stamp_file(project, out))
+    data = store.read(stamp_file(project, out), header())
     if not isinstance(data, Stamp) or data.key != version_key():
         return None
     return data
@@ -313,36 +292,33 @@ def stamp_of(cache: BuildCache) -> Stamp:
                  cache.started_ns)
 
 
-def _write_pickle(path: Path, value: Any) -> None:
-    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
-
-
 def _stored(cache: BuildCache, pages: dict[str, PageEntry]) -> BuildCache:
     """What is pickled of *cache*: the input stats live in the stamp only."""
     return dataclasses.replace(cache, pages=pages, inputs={}, origin=None)
 
 
-def _delta(cache: BuildCache) -> Delta | None:
+def _delta(cache: BuildCache) -> store.Delta | None:
     """*cache* as a delta against the full file it came from, or None when a full file is due."""
     if cache.origin is None:
         return None
     base_id, base = cache.origin
-    changed = {rel: entry for rel, entry in cache.pages.items() if base.get(rel) is not entry}
-    removed = [rel for rel in base if rel not in cache.pages]
-    if len(changed) + len(removed) > max(DELTA_MIN, len(cache.pages) // DELTA_SHARE):
+    found = store.changes(base, cache.pages)
+    if found is None:
         return None
-    return Delta(base_id, changed, removed, _stored(cache, {}))
+    return store.Delta(base_id, found[0], found[1], _stored(cache, {}))
 
 
-def _write_full(project: Project, out: Path, cache: BuildCache) -> None:
+def _write_full(project: Project, out: Path, cache: BuildCache) -> bool:
     compact(cache)
-    base_id = f"{time.time_ns()}-{os.getpid()}"
-    _write_pickle(cache_file(project, out), (base_id, _stored(cache, cache.pages)))
-    delta_file(project, out).unlink(missing_ok=True)
+    base_id = store.new_base_id()
+    if not store.write(cache_file(project, out), (base_id, _stored(cache, cache.pages)), header()):
+        return False
+    try:
+        delta_file(project, out).unlink(missing_ok=True)
+    except OSError:
+        return False
     cache.origin = (base_id, cache.pages)     # the next build in this process writes a delta against it
+    return True
 
 
 def compact(cache: BuildCache) -> None:
@@ -351,7 +327,7 @@ def compact(cache: BuildCache) -> None:
     used: set[int] = set()
     for packed in [e.deps for e in cache.pages.values()] + list(cache.site_deps.values()):
         used.update(unpack_ids(packed))
-    if len(cache.deps.keys) <= 2 * len(used) + DELTA_MIN:
+    if len(cache.deps.keys) <= 2 * len(used) + store.DELTA_MIN:
         return
     cache.deps, renumber = cache.deps.compacted(used)
     for entry in cache.pages.values():
@@ -362,22 +338,18 @@ def compact(cache: BuildCache) -> None:
 
 def save(project: Project, out: Path, cache: BuildCache) -> None:
     """Write *cache*: a delta when few pages changed since the full file, else a new full file."""
-    path = cache_file(project, out)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        gitignore = path.parent / ".gitignore"
-        if not gitignore.exists():
-            gitignore.write_text("# build cache: safe to delete\n*\n", encoding="utf-8")
         stamp = stamp_file(project, out)
         stamp.unlink(missing_ok=True)      # never a stamp newer than the cache it summarises
-        delta = _delta(cache)
-        if delta is not None:
-            _write_pickle(delta_file(project, out), delta)
-        else:
-            _write_full(project, out, cache)
-        _write_pickle(stamp, stamp_of(cache))
     except OSError:
-        pass   # a cache that cannot be written only costs time next build
+        return   # a cache that cannot be written only costs time next build
+    delta = _delta(cache)
+    if delta is not None:
+        written = store.write(delta_file(project, out), delta, header())
+    else:
+        written = _write_full(project, out, cache)
+    if written:
+        store.write(stamp, stamp_of(cache), header())
 
 
 def source_roots(project: Project) -> list[Path]:

@@ -53,15 +53,14 @@ import datetime as dt
 import hashlib
 import marshal
 import os
-import pickle
 import sys
 import time
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, NamedTuple, TypeVar
 
 from .cache import Listing, version_key
+from . import store
 from .collector import collector_off
 from ..datastore import DataStore
 from ..diagnostics import ContentError, Diagnostic, Report
@@ -573,19 +572,6 @@ def unpack_facts(packed: bytes) -> PageFacts:
 # -- the files ------------------------------------------------------------------------
 
 MAGIC = b"cramp-guide sources\n"
-#: rewrite the full file when the delta would hold more rows than this share of the pages
-DELTA_SHARE = 20
-DELTA_MIN = 64
-
-
-@dataclass
-class Delta:
-    """What changed since a full file was written: rows added or changed, rows removed, the rest."""
-
-    base_id: str
-    pages: dict[str, PageRow]
-    removed: list[str]
-    rest: State                   # everything but the pages (data rows, fingerprints, checks)
 
 
 @dataclass
@@ -605,69 +591,23 @@ def delta_path(project: Project) -> Path:
     return project.cache_dir / DELTA_NAME
 
 
-def _checksum(payload: bytes | memoryview) -> bytes:
-    """Eight hex digits and a newline: CRC-32 catches truncation and stray bytes, at memory speed."""
-    return b"%08x\n" % zlib.crc32(payload)
-
-
 def _header() -> bytes:
     return MAGIC + version_key().encode() + b"\n"
 
 
-def _read(path: Path) -> Any:
-    """The object pickled in *path*, or None when absent, from another version, truncated or corrupt."""
-    try:
-        blob = path.read_bytes()
-        header = _header()
-        if not blob.startswith(header):
-            return None
-        checksum, payload = blob[len(header):len(header) + 9], memoryview(blob)[len(header) + 9:]
-        if checksum != _checksum(payload):
-            return None
-        with collector_off():
-            return pickle.loads(payload)
-    except Exception:  # noqa: BLE001 - any unreadable cache means a full load, never a failed build
-        return None
-
-
-def _write(path: Path, value: Any) -> bool:
-    """Write atomically (temporary file + rename); False if it could not be written."""
-    payload = pickle.dumps(value, protocol=5)
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        gitignore = path.parent / ".gitignore"
-        if not gitignore.exists():
-            gitignore.write_text("# build cache: safe to delete\n*\n", encoding="utf-8")
-        with open(tmp, "wb") as fh:
-            fh.write(_header() + _checksum(payload))
-            fh.write(payload)
-        os.replace(tmp, path)
-    except OSError:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        return False
-    return True
-
-
 def read_state(project: Project) -> Stored | None:
     """The stored state (the full file plus its delta, if any), or None."""
-    full = _read(cache_path(project))
+    full = store.read(cache_path(project), _header())
     if not (isinstance(full, tuple) and len(full) == 2 and isinstance(full[1], State)
             and full[1].format == FORMAT):
         return None
     base_id, base = full
-    delta = _read(delta_path(project))
-    if not (isinstance(delta, Delta) and delta.base_id == base_id and delta.rest.format == FORMAT):
+    delta = store.read(delta_path(project), _header())
+    if not (isinstance(delta, store.Delta) and delta.base_id == base_id and isinstance(delta.rest, State)
+            and delta.rest.format == FORMAT):
         return Stored(base, base_id, base.pages)
-    pages = dict(base.pages)
-    for rel in delta.removed:
-        pages.pop(rel, None)
-    pages.update(delta.pages)
     state = delta.rest
-    state.pages = pages
+    state.pages = store.applied(base.pages, delta)
     return Stored(state, base_id, base.pages)
 
 
@@ -677,14 +617,12 @@ def write_state(project: Project, state: State, stored: Stored | None) -> str:
     Returns what was written ("delta" or "full"), or "" if nothing could be.
     """
     if stored is not None:
-        base = stored.base_pages
-        changed = {rel: row for rel, row in state.pages.items() if base.get(rel) is not row}
-        removed = [rel for rel in base if rel not in state.pages]
-        if len(changed) + len(removed) <= max(DELTA_MIN, len(state.pages) // DELTA_SHARE):
-            rest = dataclasses.replace(state, pages={})
-            return "delta" if _write(delta_path(project), Delta(stored.base_id, changed, removed, rest)) else ""
-    base_id = f"{time.time_ns()}-{os.getpid()}"
-    if not _write(cache_path(project), (base_id, state)):
+        found = store.changes(stored.base_pages, state.pages)
+        if found is not None:
+            delta = store.Delta(stored.base_id, found[0], found[1], dataclasses.replace(state, pages={}))
+            return "delta" if store.write(delta_path(project), delta, _header()) else ""
+    base_id = store.new_base_id()
+    if not store.write(cache_path(project), (base_id, state), _header()):
         return ""
     try:
         delta_path(project).unlink()
