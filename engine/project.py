@@ -44,8 +44,9 @@ class Project:
         return self.root / ".cache"
 
     def source_dirs(self) -> list[Path]:
-        """The folders whose files the build reads: the build cache scans these, and
-        ``sources.outside_project`` refuses anything in them that leads out of the project."""
+        """The folders whose files the build reads, listed once: the build cache scans them, the
+        preview watches them, the writer never writes into them, and ``sources.outside_project``
+        refuses anything in them that leads out of the project."""
         return [self.content_dir, self.data_dir, self.templates_dir, self.static_dir, self.schemas_dir]
 
     def output_dir(self, value: str | None) -> Path:

@@ -50,7 +50,7 @@ def check_output_dir(out: Path, project: Project) -> Path:
         if out == protected or _is_inside(protected, out):
             raise UsageError(f"refusing to use {out} as the output folder: it is (or contains) "
                              f"{project.rel(protected) or 'the project root'}; choose e.g. {root / 'output'}")
-    for source in (project.content_dir, project.data_dir, project.templates_dir, project.static_dir):
+    for source in project.source_dirs():
         if _is_inside(out, source.resolve()):
             raise UsageError(f"refusing to write output inside {project.rel(source)}/")
     if out == Path(out.anchor) or out == Path.home():

@@ -114,7 +114,7 @@ def describe(changes: list[Change], project: Project, limit: int = 3) -> str:
 
 
 @dataclass
-class BuildState:
+class PreviewStatus:
     ok: bool = True
     errors: list[str] = field(default_factory=list)
     generation: int = 0             # successful builds
@@ -141,13 +141,12 @@ class Preview:
         self.options = options or BuildOptions(defer_search=True)
         self.builder = IncrementalBuilder(project, out, base_url=base_url, settle_later=True, options=self.options)
         self.base_path = base_path_of(project, base_url)
-        self.state = BuildState()
+        self.state = PreviewStatus()
         self.pending: dict[Path, Change] = {}
         self.last_change = 0.0
         self.first_change = 0.0
         self.executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="rebuild")
-        self.watcher = SourceWatcher([project.content_dir, project.data_dir, project.templates_dir,
-                                      project.static_dir, project.schemas_dir, project.site_file],
+        self.watcher = SourceWatcher(project.source_dirs(),
                                      walk=self._walk, root=project.root)
         self.pages: dict[str, bytes] = {}   # output of the pages open in browsers, as they last saw it
         self.early_done: set[str] = set()   # pages the running rebuild has already put in place
