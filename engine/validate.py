@@ -269,7 +269,7 @@ class PageContext:
     """
 
     store: DataStore
-    blocks: dict[str, list[str]]       # block name -> collections it reads
+    blocks: dict[str, list[str] | None]       # block name -> collections it reads
     templates: set[str]
     allowed_html: set[str]             # lower-case entries of allow_raw_html
     statements: StatementRules = StatementRules()
@@ -413,7 +413,7 @@ def check_page(src: SourcePage, ctx: PageContext, facts: PageFacts | None = None
 
 
 def check_directive(src: SourcePage, lineno: int, line: str, store: DataStore,
-                    blocks: dict[str, list[str]], report: Report) -> None:
+                    blocks: dict[str, list[str] | None], report: Report) -> None:
     col = line.find(":::") + 1
     directive = DIRECTIVE_RE.match(line.strip())
     if not directive:
@@ -434,7 +434,13 @@ def check_directive(src: SourcePage, lineno: int, line: str, store: DataStore,
             report.error(src.rel, lineno, col + line.strip().find(args[0]), f"unknown comparison table '{args[0]}'",
                          "", suggest(args[0], comparisons) or "define it in data/comparisons.yaml")
         return
-    collections = blocks.get(name) or []
+    collections = blocks.get(name)
+    if collections is None:
+        if args:
+            report.error(src.rel, lineno, col + line.strip().find(args[0]),
+                         f"'::: {name}' takes no ids (found '{' '.join(args)}')", "",
+                         f"write '::: {name}' alone on its line")
+        return
     if not collections or args == ["all"]:
         return
     known: set[str] = set()

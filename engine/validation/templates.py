@@ -44,7 +44,7 @@ class TemplateFiles:
 @dataclass
 class TemplateCheck:
     problems: list[Diagnostic]         # syntax errors, unreadable files
-    blocks: dict[str, list[str]]       # block template name -> collections it reads
+    blocks: dict[str, list[str] | None]   # block name -> collections it selects with args (None: takes no ids)
     names: set[str]                    # every template name (for 'template:' fields)
 
 
@@ -61,7 +61,7 @@ def read_templates(templates_dir: Path, rel_prefix: str) -> TemplateFiles:
     return TemplateFiles(rel_prefix, sources, problems, {p.relative_to(templates_dir).as_posix() for p in files})
 
 
-_template_cache: dict[str, tuple[list[Diagnostic], dict[str, list[str]]]] = {}
+_template_cache: dict[str, tuple[list[Diagnostic], dict[str, list[str] | None]]] = {}
 
 
 def analyse_templates(found: TemplateFiles, templates_dir: Path) -> TemplateCheck:
@@ -72,7 +72,7 @@ def analyse_templates(found: TemplateFiles, templates_dir: Path) -> TemplateChec
         return TemplateCheck(list(problems), dict(blocks), set(found.names))
     rel_prefix = found.rel_prefix
     problems = list(found.problems)
-    block_collections: dict[str, list[str]] = {}
+    block_collections: dict[str, list[str] | None] = {}
     env = make_env(templates_dir)
     for name, raw in found.files.items():
         path = templates_dir / name
@@ -88,22 +88,31 @@ def analyse_templates(found: TemplateFiles, templates_dir: Path) -> TemplateChec
             _still_a_block(name, "", block_collections)
             continue
         if name.startswith("blocks/"):
-            block_collections[name[len("blocks/"):-len(".html")]] = RECORDS_CALL_RE.findall(source)
+            block_collections[name[len("blocks/"):-len(".html")]] = block_selection(source)
     if len(_template_cache) > 8:
         _template_cache.clear()
     _template_cache[key] = (problems, block_collections)
     return TemplateCheck(list(problems), dict(block_collections), set(found.names))
 
 
-def _still_a_block(name: str, source: str, blocks: dict[str, list[str]]) -> None:
+def _still_a_block(name: str, source: str, blocks: dict[str, list[str] | None]) -> None:
     """A block template that does not parse is still a block: the articles that place it are not
     told it is unknown (the syntax error is the one thing to fix).  The collections it names
     are taken from its text as far as it can be read; ids given to it are checked against them."""
     if name.startswith("blocks/"):
-        blocks[name[len("blocks/"):-len(".html")]] = RECORDS_CALL_RE.findall(source)
+        blocks[name[len("blocks/"):-len(".html")]] = block_selection(source) if source else []
 
 
-def check_templates(templates_dir: Path, rel_prefix: str) -> tuple[list[Diagnostic], dict[str, list[str]]]:
+def block_selection(source: str) -> list[str] | None:
+    """The collections a block template selects with the ids an article gives it
+    (``records("faqs", args)``), or None when it never reads ``args`` at all: then ids given
+    to it would be silently ignored, which is an error in the article."""
+    if not re.search(r"\bargs\b", source):
+        return None
+    return RECORDS_CALL_RE.findall(source)
+
+
+def check_templates(templates_dir: Path, rel_prefix: str) -> tuple[list[Diagnostic], dict[str, list[str] | None]]:
     """Syntax errors in any template, and which collections each block template reads."""
     result = analyse_templates(read_templates(templates_dir, rel_prefix), templates_dir)
     return result.problems, result.blocks
