@@ -60,7 +60,7 @@ class BuildState:
     sources: Any = None      # engine.sourcecache.SourceMemo: parsed sources, made by the first load
     model: ModelMemo | None = None
     #: the output folder was found as ``cache`` describes it since the last build (see
-    #: incremental.IncrementalBuilder.settle); the next build then need not stat every file
+    #: serve.rebuild.IncrementalBuilder.settle); the next build then need not stat every file
     outputs_verified: bool = False
     #: leave writing ``cache`` to ``.cache/`` to the caller (``unsaved`` is then set)
     defer_save: bool = False
@@ -205,7 +205,7 @@ def build(project: Project, out: Path, base_url: str | None = None, strict: bool
     that folder in place (see writer.InPlaceOutput).
 
     *walk*: :func:`cache.input_stats` of the sources made by the caller after
-    the last change to them (see incremental.IncrementalBuilder.rebuild).
+    the last change to them (see serve.rebuild.IncrementalBuilder.rebuild).
     """
     with collector_paused():
         return _build(project, out, base_url, strict, today, use_cache=use_cache, jobs=jobs, state=state,

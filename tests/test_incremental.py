@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.diagnostics import ContentError
-from engine.incremental.preview import IncrementalBuilder
+from engine.serve.rebuild import IncrementalBuilder
 from engine.pipeline import BuildState, build
 from engine.project import Project
 

@@ -11,7 +11,7 @@ import pytest
 
 from engine.incremental.cache import input_stats, load, restat
 from engine.diagnostics import ContentError
-from engine.incremental.preview import IncrementalBuilder
+from engine.serve.rebuild import IncrementalBuilder
 from engine.pipeline import build
 from engine.project import Project
 

@@ -2,5 +2,8 @@
 
 - ``cache.py``: the build cache (pages' dependencies and fingerprints, output files, the no-op stamp);
 - ``sourcecache.py``: parsed sources and check results, so unchanged files are neither read nor re-checked;
-- ``preview.py``: the live preview's rebuilds (a warm model, the watcher's changes, pages in place).
+- ``pages.py``: rendering only the pages a change touches, reusing the rest;
+- ``store.py``: the files both caches are kept in; ``collector.py``: the garbage collector during builds.
+
+The live preview's rebuild loop, which uses all of this, is ``serve/rebuild.py``.
 """

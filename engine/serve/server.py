@@ -44,7 +44,7 @@ from ..config import BuildOptions, config_from_data
 from ..console import Console
 from ..diagnostics import ContentError, Diagnostic, UsageError
 from ..publish.search import refresh_index
-from ..incremental.preview import IncrementalBuilder, RebuildResult
+from .rebuild import IncrementalBuilder, RebuildResult
 from ..project import Project
 from ..yamlsource import load_yaml_file
 from .paths import MAX_URL, OutputMap, Target

@@ -22,7 +22,7 @@ from typing import Callable
 
 from ..config import BuildOptions
 from ..diagnostics import Diagnostic
-from . import cache as cachemod
+from ..incremental import cache as cachemod
 from ..pipeline import BuildState, Early, build
 from ..writer import MARKER
 from ..project import Project
