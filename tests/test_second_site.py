@@ -24,9 +24,21 @@ def jsonld_about(html: str) -> dict:
     return node
 
 
+#: the starter site's own collection, which the headache site does not have
+STARTER_ONLY = ("content/example-topic.md", "data/tips.yaml", "schemas/tips.schema.json",
+                "templates/blocks/tips.html", "templates/tip.html")
+
+
 @pytest.fixture
 def headache(tmp_path: Path) -> Path:
-    return Path(shutil.copytree(FIXTURES / "headache-site", tmp_path / "headache"))
+    """``new site``, then the headache site's own files over it (tests/fixtures/headache-site holds
+    only what differs from the starter: its data, schemas, blocks, pages and settings)."""
+    dest = tmp_path / "headache"
+    assert main(["-q", "new", "site", str(dest)]) == 0
+    for rel in STARTER_ONLY:
+        (dest / rel).unlink()
+    shutil.copytree(FIXTURES / "headache-site", dest, dirs_exist_ok=True)
+    return dest
 
 
 def test_new_site_builds_checks_strictly_and_previews(tmp_path: Path) -> None:
@@ -79,8 +91,11 @@ def test_second_site_rule_holds_articles_to_its_warning_signs(headache: Path) ->
 
 def test_second_site_caches_and_rebuilds_only_what_a_change_touches(headache: Path) -> None:
     assert run_cli(headache, "build").code == 0
-    again = run_cli(headache, "build", "-v")
-    assert again.code == 0 and "nothing changed" in (again.out + again.err).lower()
+    again = run_cli(headache, "build")
+    text = again.out + again.err
+    # nothing rendered again: the no-op path, or (files written a moment ago are not trusted
+    # by their times alone) every page taken from the cache
+    assert again.code == 0 and ("nothing changed" in text.lower() or " 0 rendered," in text), text
     edit(headache / "data" / "warning_signs.yaml", "peaks within a minute", "peaks within seconds")
     result = run_cli(headache, "build")
     assert result.code == 0
