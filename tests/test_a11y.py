@@ -11,6 +11,7 @@ The Node tools come from ``make test`` (``npm ci``); Chromium is Debian's.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import http.server
 import shutil
@@ -207,3 +208,20 @@ def test_no_page_pans_sideways_on_a_320_px_phone(built, browser_page):
         page.set_viewport_size({"width": 1280, "height": 720})
         server.close()
     assert wide == {}
+
+
+@contextlib.contextmanager
+def served_tab(out: Path, prefix: str = "/"):
+    """A headless Chromium tab and the base URL of *out* served on 127.0.0.1; both closed after."""
+    need(CHROMIUM, "chromium")
+    from playwright.sync_api import sync_playwright
+    server = Server(out, prefix)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                yield browser.new_page(), server.base
+            finally:
+                browser.close()
+    finally:
+        server.close()

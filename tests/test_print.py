@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.cli import main
-from test_a11y import ARGS, CHROMIUM, Server, need
+from test_a11y import CHROMIUM, need, served_tab
 from test_pagerules import RELIEF, RULES, add_red_flags
 
 
@@ -17,21 +17,11 @@ def test_print_shows_faq_answers_and_triage_borders(site: Path) -> None:
         f.write(RULES)
     add_red_flags(site)
     assert main(["--root", str(site), "build"]) == 0
-    from playwright.sync_api import sync_playwright
-    server = Server(site / "output")
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            try:
-                tab = browser.new_page()
-                tab.goto(server.base + "calf-cramps/")
-                assert not tab.is_visible("details.faq .faq-answer")       # closed on screen
-                tab.emulate_media(media="print")
-                assert tab.is_visible("details.faq .faq-answer")           # but printed
-                style = tab.eval_on_selector(".callout-emergency", "e => [getComputedStyle(e).borderTopWidth,"
-                                             " getComputedStyle(e).backgroundColor]")
-                assert style[0] != "0px" and style[1] in ("rgba(0, 0, 0, 0)", "transparent")
-            finally:
-                browser.close()
-    finally:
-        server.close()
+    with served_tab(site / "output") as (tab, base):
+        tab.goto(base + "calf-cramps/")
+        assert not tab.is_visible("details.faq .faq-answer")       # closed on screen
+        tab.emulate_media(media="print")
+        assert tab.is_visible("details.faq .faq-answer")           # but printed
+        style = tab.eval_on_selector(".callout-emergency", "e => [getComputedStyle(e).borderTopWidth,"
+                                     " getComputedStyle(e).backgroundColor]")
+        assert style[0] != "0px" and style[1] in ("rgba(0, 0, 0, 0)", "transparent")

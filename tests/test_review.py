@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
-from test_a11y import ARGS, CHROMIUM, Server, need
+from test_a11y import CHROMIUM, need, served_tab
 
 
 def jsonld(html: str) -> dict:
@@ -50,21 +50,11 @@ def test_readers_see_the_overdue_notice_only_after_the_due_date(site: Path) -> N
     page.write_text(page.read_text(encoding="utf-8").replace("next_review: 2030-01-01", "next_review: 2026-02-01"),
                     encoding="utf-8")
     assert main(["--root", str(site), "build"]) == 0
-    from playwright.sync_api import sync_playwright
-    server = Server(site / "output")
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            try:
-                tab = browser.new_page()
-                tab.clock.set_fixed_time("2026-01-15T12:00:00Z")
-                tab.goto(server.base + "calf-cramps/")
-                assert not tab.is_visible(".review-overdue")
-                tab.clock.set_fixed_time("2026-03-01T12:00:00Z")
-                tab.goto(server.base + "calf-cramps/")
-                assert tab.is_visible(".review-overdue")
-                assert "was due for review on 1 February 2026" in tab.inner_text(".review-overdue")
-            finally:
-                browser.close()
-    finally:
-        server.close()
+    with served_tab(site / "output") as (tab, base):
+        tab.clock.set_fixed_time("2026-01-15T12:00:00Z")
+        tab.goto(base + "calf-cramps/")
+        assert not tab.is_visible(".review-overdue")
+        tab.clock.set_fixed_time("2026-03-01T12:00:00Z")
+        tab.goto(base + "calf-cramps/")
+        assert tab.is_visible(".review-overdue")
+        assert "was due for review on 1 February 2026" in tab.inner_text(".review-overdue")
