@@ -7,7 +7,6 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 
 from engine.cli import main
 from test_a11y import CHROMIUM, need, served_tab
