@@ -18,7 +18,7 @@ import pytest
 
 from conftest import make_project
 from engine import yamlsource
-from engine.incremental import cache as cachemod, sourcecache
+from engine.incremental import cache as cachemod, sourcecache, sourcestate
 from engine.datastore import DataStore
 from engine.diagnostics import ContentError, Report
 from engine.project import Project
@@ -120,12 +120,12 @@ def _steps(root: Path) -> list[tuple[str, Callable[[], None]]]:
         (templates / "blocks" / "faqs.html").unlink()
 
     def corrupt_cache() -> None:
-        path = sourcecache.cache_path(Project(root))
+        path = sourcestate.cache_path(Project(root))
         blob = path.read_bytes()
         path.write_bytes(blob[: len(blob) // 2])
 
     def garble_cache() -> None:
-        path = sourcecache.cache_path(Project(root))
+        path = sourcestate.cache_path(Project(root))
         blob = bytearray(path.read_bytes())
         blob[-40] ^= 0xFF
         path.write_bytes(bytes(blob))
@@ -289,27 +289,27 @@ def test_racy_files_are_read_again(site: Path, monkeypatch: pytest.MonkeyPatch) 
 
 def test_stale_or_foreign_cache_is_ignored(site: Path) -> None:
     cached(site)
-    path = sourcecache.cache_path(Project(site))
+    path = sourcestate.cache_path(Project(site))
     for junk in (b"", b"not a cache", path.read_bytes()[:100],
-                 path.read_bytes().replace(sourcecache.version_key().encode(), b"0" * 24, 1)):
+                 path.read_bytes().replace(cachemod.version_key().encode(), b"0" * 24, 1)):
         path.write_bytes(junk)
-        assert sourcecache.read_state(Project(site)) is None
+        assert sourcestate.read_state(Project(site)) is None
         stats = LoadStats()
         assert cached(site, stats=stats) == cold(site)
         assert stats.cache == "none" and stats.written == "full"
-        assert sourcecache.read_state(Project(site)) is not None
+        assert sourcestate.read_state(Project(site)) is not None
 
 
 def test_delta_then_full_rewrite(site: Path, trust_stats: None) -> None:
     add_articles(site, 80)
     project = Project(site)
     cached(site)
-    base = sourcecache.cache_path(project).read_bytes()
+    base = sourcestate.cache_path(project).read_bytes()
     edit(site / "content" / "extra-003.md", "Some text", "Edited text")
     stats = LoadStats()
     assert cached(site, stats=stats) == cold(site) and stats.written == "delta"
-    assert sourcecache.cache_path(project).read_bytes() == base      # the full file is left alone
-    delta = sourcecache.delta_path(project)
+    assert sourcestate.cache_path(project).read_bytes() == base      # the full file is left alone
+    delta = sourcestate.delta_path(project)
     good_delta = delta.read_bytes()
     delta.write_bytes(good_delta[:-10])       # a damaged delta: ignored, the full file still counts
     stats = LoadStats()
@@ -358,7 +358,7 @@ def test_body_edited_after_the_scan_is_used_and_not_kept(site: Path, trust_stats
 def warm_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = make_project(tmp_path_factory.mktemp("sourcecache") / "base")
     load_and_validate(Project(root), TODAY)
-    assert sourcecache.cache_path(Project(root)).is_file()
+    assert sourcestate.cache_path(Project(root)).is_file()
     return root
 
 
