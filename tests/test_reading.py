@@ -208,3 +208,32 @@ def test_home_cards_follow_the_navigation(built):
 def test_search_page_shows_no_review_dates(built):
     html = (built["root"] / "search" / "index.html").read_text(encoding="utf-8")
     assert "Last reviewed" not in html and "review-dates" not in html
+
+
+def test_search_index_keeps_words_apart_even_when_minified(tmp_path):
+    """Pagefind runs the words of adjacent table headers, captions and legend terms together
+    ("evidence saysSources Magnesium") when no element it treats as a block separates them, and
+    the minified build has no whitespace between tags at all."""
+    import gzip
+    import json
+
+    from conftest import make_project, run_cli
+    root = make_project(tmp_path / "real", fixture=None)
+    out = tmp_path / "out"
+    run = run_cli(root, "build", "--minify", "--output", str(out))
+    assert run.code == 0, run.err
+    joined = {}
+    pages = 0
+    for fragment in (out / "pagefind" / "fragment").glob("*.pf_fragment"):
+        raw = gzip.decompress(fragment.read_bytes())
+        data = json.loads(raw[raw.index(b"{"):])
+        pages += 1
+        if data["url"].endswith("/references/"):      # names such as McDermott, PubMed, MedlinePlus
+            continue
+        found = re.findall(r"\w*(?:[a-z][A-Z]|[.?!:][A-Za-z]{2})\w*", data["content"])
+        found = [w for w in found if not re.fullmatch(r"\w*(?:\.[a-z]{2,4})+", w)]   # e.g. nhs.uk
+        if found:
+            joined[data["url"]] = found[:5]
+        assert "Last reviewed" not in data["content"], data["url"]
+    assert pages >= 20
+    assert joined == {}
