@@ -237,3 +237,14 @@ def test_search_index_keeps_words_apart_even_when_minified(tmp_path):
         assert "Last reviewed" not in data["content"], data["url"]
     assert pages >= 20
     assert joined == {}
+
+
+def test_a_link_into_a_folded_part_opens_it(browser_page, served):
+    page = browser_page
+    page.goto(served.base + "calf-cramps/#cause-dehydration")      # the details itself
+    assert page.evaluate("document.getElementById('cause-dehydration').open") is True
+    page.goto(served.base + "calf-cramps/")
+    assert page.evaluate("document.getElementById('reference-list').open") is False
+    page.click("a[href='#ref-1']")                                   # a citation into the folded list
+    assert page.evaluate("document.getElementById('reference-list').open") is True
+    assert page.is_visible("#ref-1")
