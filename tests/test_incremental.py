@@ -172,6 +172,8 @@ class Site:
 
     def edit_template(self, name: str) -> None:
         path = self.root / "templates" / name
+        if not path.exists():   # 404.html while toggle_404 has it switched off
+            return
         self.write(path, path.read_text(encoding="utf-8") + f"<!-- edit {self.tick()} -->\n")
 
     def edit_stylesheet(self) -> None:

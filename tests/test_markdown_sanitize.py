@@ -3,6 +3,8 @@ whatever the line checks missed, and the real site's pages are not changed by it
 
 from __future__ import annotations
 
+import re
+
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -236,7 +238,9 @@ def test_whatever_comes_in_nothing_runs(text: str) -> None:
     """Random mixtures of HTML and Markdown syntax, through the sanitiser and through the renderer."""
     assert_harmless(Sanitizer().clean(text))
     md = MarkdownRenderer()
-    assert_harmless(md.page(text, Hooks()).html.replace(Hooks().render_block("faqs", []).strip(), ""))
+    # what Hooks.render_block returns for any block name (':::java' is a block too) is template output
+    assert_harmless(re.sub(r'<form class="block-[^"<>]*" action="/search/"><input name="q"></form>', "",
+                           md.page(text, Hooks()).html))
     assert_harmless(str(md.snippet(text)))
 
 
