@@ -1,0 +1,159 @@
+"""The editor inside ``build.py serve`` (``/_edit/``): a real server on a free port, a copy of
+the real site in a git repository, and headless Chromium through Playwright."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import make_project
+from test_serve import CHROMIUM, CHROMIUM_ARGS, Server, browser, free_port  # noqa: F401
+
+FOOD = "nutrients[magnesium].food_sources.items[1]"
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A copy of the real site, committed, so 'git diff' shows what the editor changed."""
+    root = make_project(tmp_path / "real", fixture=None)
+    git(root, "init", "-q")
+    git(root, "add", "content", "data")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "start")
+    return root
+
+
+@pytest.fixture
+def server(repo: Path):
+    srv = Server(repo, "--no-search")
+    yield srv
+    srv.stop()
+
+
+def post(server: Server, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    try:
+        conn.request("POST", path, body=body, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        return resp.status, (json.loads(data) if data.startswith(b"{") else {})
+    finally:
+        conn.close()
+
+
+def form_base(server: Server, name: str) -> str:
+    status, _, body = server.request(f"/_edit/data/{name}")
+    assert status == 200
+    return body.decode().split('data-base="', 1)[1].split('"', 1)[0]
+
+
+def test_index_lists_data_files_and_articles(server: Server) -> None:
+    status, _, body = server.request("/_edit/")
+    text = body.decode()
+    assert status == 200
+    assert '<a href="/_edit/data/nutrients.yaml">nutrients.yaml</a>' in text
+    assert '<a href="/_edit/data/relief.yaml">relief.yaml</a>' in text
+    assert "content/calf-cramps.md" in text and 'href="/calf-cramps/"' in text
+
+
+def test_form_comes_from_the_schema(server: Server) -> None:
+    status, _, body = server.request("/_edit/data/nutrients.yaml")
+    text = body.decode()
+    assert status == 200
+    assert f'name="{FOOD}"' in text and 'value="nuts"' in text
+    # an enum is a select, a required field is marked, descriptions are help text
+    assert '<select id=' in text and 'name="nutrients[magnesium].cramp_link.relation"' in text
+    assert '(required)' in text and "Foods that supply it." in text
+    assert "data-add" in text and "data-remove" in text and "data-up" in text
+
+
+def test_paths_outside_data_are_not_served_or_written(server: Server, repo: Path) -> None:
+    for path in ("/_edit/data/..%2Fcontent%2Fabout.md", "/_edit/data/site.schema.json",
+                 "/_edit/data/.hidden.yaml", "/_edit/data/missing.yaml"):
+        assert server.request(path)[0] == 404, path
+
+
+def test_write_from_another_origin_is_refused(server: Server, repo: Path) -> None:
+    before = (repo / "data" / "nutrients.yaml").read_bytes()
+    base = form_base(server, "nutrients.yaml")
+    body = json.dumps({"base": base, "data": {"nutrients": []}}).encode()
+    host = f"127.0.0.1:{server.port}"
+    for headers in ({"Origin": "http://evil.example", "Host": host},
+                    {"Origin": f"http://{host}", "Host": "evil.example"},
+                    {"Host": host},                                     # no Origin at all
+                    {"Origin": f"http://localhost:{server.port}", "Host": host}):
+        status, answer = post(server, "/_edit/data/nutrients.yaml", body,
+                              {"Content-Type": "application/json", **headers})
+        assert status == 403, headers
+        assert "refused" in answer["message"]
+    # a form post (not JSON) from the page's own origin is refused too
+    status, _ = post(server, "/_edit/data/nutrients.yaml", b"base=x",
+                     {"Content-Type": "application/x-www-form-urlencoded", "Origin": f"http://{host}", "Host": host})
+    assert status == 403
+    assert (repo / "data" / "nutrients.yaml").read_bytes() == before
+
+
+@browser
+def test_edit_a_food_source_in_the_browser(server: Server, repo: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright.sync_api import expect
+    nutrients = repo / "data" / "nutrients.yaml"
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = chromium.new_context()
+            live = context.new_page()
+            live.goto(f"http://127.0.0.1:{server.port}/nutrients/magnesium/")
+            expect(live.locator("main")).to_contain_text("nuts")
+            expect(live.locator("main")).not_to_contain_text("nuts and almonds")
+            edit = context.new_page()
+            edit.goto(f"http://127.0.0.1:{server.port}/_edit/")
+            edit.get_by_role("link", name="nutrients.yaml", exact=True).click()
+            field = edit.locator(f'[name="{FOOD}"]')
+            expect(field).to_have_value("nuts")
+            builds = server.status()["builds"]
+            field.fill("nuts and almonds")
+            edit.get_by_role("button", name="Save").first.click()
+            expect(edit.locator("#status")).to_contain_text("Saved data/nutrients.yaml (1 line changed)",
+                                                            timeout=30000)
+            diff = git(repo, "diff", "-U0", "--", "data/nutrients.yaml")
+            changed = [l for l in diff.splitlines() if l[:1] in "+-" and not l.startswith(("+++", "---"))]
+            assert changed == ['-        - "nuts"', '+        - "nuts and almonds"'], diff
+            assert nutrients.read_text().startswith("# yaml-language-server: $schema=../schemas/nutrients.schema.json\n"
+                                                    "# Nutrients discussed on the site.")
+            # the open page follows, with no reload by hand
+            expect(live.locator("main")).to_contain_text("nuts and almonds", timeout=15000)
+            assert server.status()["builds"] > builds
+
+            # emptying a required field: the message next to it, the file unchanged
+            saved = nutrients.read_bytes()
+            name = edit.locator('[name="nutrients[magnesium].name"]')
+            name.fill("")
+            edit.get_by_role("button", name="Save").first.click()
+            field_box = edit.locator('.field[data-key="name"]').first
+            expect(field_box.locator(".msg")).to_be_visible(timeout=30000)
+            expect(edit.locator("#status")).to_contain_text("not saved")
+            expect(edit.locator("#status .summary")).to_contain_text("data/nutrients.yaml:")
+            expect(edit.locator("#status .summary")).to_contain_text("nutrients[magnesium].name")
+            assert nutrients.read_bytes() == saved
+
+            # changed on disk since the form was loaded: never overwritten, reload offered
+            name.fill("Magnesium")
+            on_disk = saved.replace(b"    name: Magnesium\n", b"    name: Magnesium (Mg)\n")
+            assert on_disk != saved
+            nutrients.write_bytes(on_disk)
+            field.fill("nuts, almonds")
+            edit.get_by_role("button", name="Save").first.click()
+            expect(edit.locator("#status")).to_contain_text("changed on disk", timeout=30000)
+            assert nutrients.read_bytes() == on_disk
+            edit.locator("#reload").click()
+            expect(edit.locator('[name="nutrients[magnesium].name"]')).to_have_value("Magnesium (Mg)")
+        finally:
+            chromium.close()
