@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import make_project
+from conftest import make_project, run_cli
 from test_serve import CHROMIUM, CHROMIUM_ARGS, Server, browser, free_port  # noqa: F401
 
 FOOD = "nutrients[magnesium].food_sources.items[1]"
@@ -157,3 +158,19 @@ def test_edit_a_food_source_in_the_browser(server: Server, repo: Path) -> None:
             expect(edit.locator('[name="nutrients[magnesium].name"]')).to_have_value("Magnesium (Mg)")
         finally:
             chromium.close()
+
+
+def test_each_record_lists_where_it_is_used(server: Server, repo: Path) -> None:
+    """The pages that show a record (or cite a reference), as links, from the build's records."""
+    text = server.request("/_edit/data/nutrients.yaml")[2].decode()
+    magnesium = text.split('id="record-magnesium"', 1)[1].split('<div class="object"', 1)[0]
+    assert "Where used:" in magnesium
+    assert '<a href="/nutrients/magnesium/" title="data/nutrients.yaml">/nutrients/magnesium/</a>' in magnesium
+    assert 'href="/calf-cramps/"' in magnesium and 'href="/search/"' not in magnesium
+    # the same pages as 'build.py where magnesium'
+    listed = set(re.findall(r'<a href="([^"]+)" title=', magnesium))
+    cli = run_cli(repo, "where", "magnesium")
+    assert listed == {line.split()[0] for line in cli.out.splitlines()[:-1]}
+    refs = server.request("/_edit/data/references.yaml")[2].decode()
+    nhs = refs.split('id="record-nhs-leg-cramps"', 1)[1].split('<div class="object"', 1)[0]
+    assert 'href="/calf-cramps/"' in nhs and 'href="/references/"' in nhs

@@ -53,7 +53,7 @@ fieldset{border:1px solid #bbb;margin:.6rem 0}.req{color:#a00;font-weight:400}
 .msg{color:#a00;margin:.2rem 0}[aria-invalid=true]{outline:2px solid #a00}
 #status{position:sticky;top:0;background:#fff;border-bottom:1px solid #ccc;padding:.4rem 0;z-index:1}
 #status .error{color:#a00}#status .ok{color:#060}.tools{display:inline-flex;gap:.3rem}
-h3.record{margin:.4rem 0}
+h3.record{margin:.4rem 0}.where{margin:.2rem 0;font-size:.9em}
 """
 
 
@@ -92,6 +92,37 @@ def page_urls(preview: Any) -> dict[str, str]:
     pages = getattr(site, "pages", None) or []
     base = preview.base_path.rstrip("/")
     return {page.rel: base + page.url for page in pages if getattr(page, "source", None) is not None}
+
+
+def where_used(preview: Any) -> forms.WhereUsed:
+    """(collection, id) -> [(URL, source file)] of the pages that show the record (or, for a
+    reference, cite it), from the dependency records of the preview's last good build (the
+    build cache kept in memory: each page's ``shown`` and ``cited``)."""
+    state = getattr(getattr(preview, "builder", None), "state", None)
+    cache = getattr(state, "cache", None)
+    site = getattr(getattr(state, "renderer", None), "site", None)
+    if cache is None or site is None:
+        return lambda collection, rid: None
+    by_output = {page.output: page for page in list(site.pages)}
+    base = preview.base_path.rstrip("/")
+    shown: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    cited: dict[str, list[tuple[str, str]]] = {}
+    for output, entry in sorted(dict(cache.pages).items()):
+        page = by_output.get(output)
+        if page is None:
+            continue
+        use = (base + page.url, page.rel)
+        for item in entry.shown:
+            shown.setdefault(item, []).append(use)
+        for rid in set(entry.cited):
+            cited.setdefault(rid, []).append(use)
+
+    def lookup(collection: str, rid: str) -> list[tuple[str, str]]:
+        found = list(shown.get((collection, rid), []))
+        if collection == "references":
+            found += [u for u in cited.get(rid, []) if u not in found]
+        return sorted(found)
+    return lookup
 
 
 def check_with(project: Project, rel: str, text: str) -> list[Diagnostic]:
@@ -212,7 +243,7 @@ class DataFileHandler(EditorBase):
             self.finish(page(name, body))
             return
         schema_files = forms.load_schema_files(self.project.schemas_dir)
-        form = forms.form_html(schema_files, name[: -len(".yaml")] + ".schema.json", data)
+        form = forms.form_html(schema_files, name[: -len(".yaml")] + ".schema.json", data, where_used(self.preview))
         if form is None:
             form = forms.FormBuilder(forms.SchemaResolver({}), "", data).document({})
         body = (f'<p><a href="{EDIT_ROOT}">All files</a></p><h1>{html.escape(name)}</h1>'

@@ -28,7 +28,7 @@ import datetime as dt
 import html
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..yamlsource import ID_LABEL_RE
 
@@ -104,11 +104,17 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+#: (collection, id) -> the pages that show or cite the record: [(URL, source file)], or None
+#: when no build has recorded it yet
+WhereUsed = Callable[[str, str], "list[tuple[str, str]] | None"]
+
+
 class FormBuilder:
-    def __init__(self, resolver: SchemaResolver, base: str, data: Any):
+    def __init__(self, resolver: SchemaResolver, base: str, data: Any, where: WhereUsed | None = None):
         self.resolver = resolver
         self.base = base
         self.data = data
+        self.where = where
         self.counter = 0
 
     def _id(self) -> str:
@@ -231,17 +237,32 @@ class FormBuilder:
               template: bool) -> str:
         inner = self.node(items, base, value, path, required=True, key=None, absent=False, template=template)
         title = ""
-        if isinstance(value, dict) and isinstance(value.get("id"), str):
+        if isinstance(value, dict) and isinstance(value.get("id"), str) and not template:
             title = f'<h3 class="record" id="record-{esc(value["id"])}">{esc(value["id"])}</h3>'
+            if self.where is not None and len(path) == 2 and isinstance(path[0], str):
+                title += self.where_used(path[0], value["id"])
         return (f'<li class="entry">{title}{inner}<div class="msgs" aria-live="polite"></div>'
                 f'<span class="tools"><button type="button" data-up aria-label="move up in {what}">↑</button>'
                 f'<button type="button" data-down aria-label="move down in {what}">↓</button>'
                 f'<button type="button" data-remove aria-label="remove from {what}">Remove</button></span></li>')
 
 
-def form_html(schema_files: dict[str, Any], schema_name: str, data: Any) -> str | None:
+    def where_used(self, collection: str, rid: str) -> str:
+        """"Where used": links to the pages that show (or cite) the record, from the build's
+        dependency records."""
+        uses = self.where(collection, rid) if self.where is not None else None
+        if uses is None:
+            return '<p class="where">Where used: not known until the preview has built the site.</p>'
+        if not uses:
+            return '<p class="where">Where used: no page shows it.</p>'
+        links = ", ".join(f'<a href="{esc(url)}" title="{esc(rel)}">{esc(url)}</a>' for url, rel in uses)
+        return f'<p class="where">Where used: {links}</p>'
+
+
+def form_html(schema_files: dict[str, Any], schema_name: str, data: Any,
+              where: WhereUsed | None = None) -> str | None:
     """The form of a data file whose schema is ``schemas/<schema_name>``; None without one."""
     schema = schema_files.get(schema_name)
     if not isinstance(schema, dict):
         return None
-    return FormBuilder(SchemaResolver(schema_files), schema_name, data).document(schema)
+    return FormBuilder(SchemaResolver(schema_files), schema_name, data, where).document(schema)
