@@ -174,3 +174,45 @@ def test_each_record_lists_where_it_is_used(server: Server, repo: Path) -> None:
     refs = server.request("/_edit/data/references.yaml")[2].decode()
     nhs = refs.split('id="record-nhs-leg-cramps"', 1)[1].split('<div class="object"', 1)[0]
     assert 'href="/calf-cramps/"' in nhs and 'href="/references/"' in nhs
+
+
+def test_dashboard_lists_what_editors_must_act_on(repo: Path) -> None:
+    """Overdue and due reviews, an uncited statement, a reference nobody cites, a broken internal
+    link and every page's reading level, each linking to its form or page."""
+    import datetime as dt
+    today = dt.date.today()
+    toe = repo / "content" / "toe-cramps.md"
+    text = toe.read_text()
+    text = re.sub(r"last_reviewed: .*", "last_reviewed: 2020-01-01", text, count=1)
+    text = re.sub(r"next_review: .*", "next_review: 2021-01-01", text, count=1)
+    text += "\nCramps in the toes are very common in people who wear tight shoes every day.\n"
+    text += "\nSee [the missing page](/no-such-page/) for more.\n{: .site-text}\n"
+    toe.write_text(text)
+    calf = repo / "content" / "calf-cramps.md"
+    soon = (today + dt.timedelta(days=10)).isoformat()
+    calf.write_text(re.sub(r"next_review: .*", f"next_review: {soon}", calf.read_text(), count=1))
+    refs = repo / "data" / "references.yaml"
+    refs.write_text(refs.read_text().replace("references:\n", "references:\n- id: nobody-cites-me\n"
+                                             "  title: An unused source\n  publisher: Nobody\n  url: https://example.org/unused\n"
+                                             "  supports: [unused_fact]\n  evidence: seen\n", 1))
+    srv = Server(repo, "--no-search")
+    try:
+        status, _, body = srv.request("/_edit/dashboard")
+        page = body.decode()
+    finally:
+        srv.stop()
+    assert status == 200, page
+    assert 'id="errors"' not in page, page
+
+    def section(key: str) -> str:
+        return page.split(f'<section id="{key}">', 1)[1].split("</section>", 1)[0]
+    assert 'href="/toe-cramps/">Toe cramps: next review 2021-01-01' in section("overdue")
+    assert f"next review {soon}" in section("due_soon") and 'href="/calf-cramps/"' in section("due_soon")
+    uncited = section("uncited")
+    assert "statement without a citation" in uncited and "content/toe-cramps.md:" in uncited
+    unused = section("unused_refs")
+    assert "reference &#x27;nobody-cites-me&#x27; is not cited anywhere" in unused
+    assert 'href="/_edit/data/references.yaml#record-nobody-cites-me"' in unused
+    broken = section("broken_links")
+    assert "/no-such-page/" in broken and "content/toe-cramps.md" in broken, page[page.find("<h1>"):][:3000]
+    assert re.search(r'href="/calf-cramps/">Calf cramps[^<]*: grade \d+\.\d', section("grades"))

@@ -218,7 +218,8 @@ class IndexHandler(EditorBase):
             live = f' (<a href="{html.escape(url)}">live page</a>)' if url else ""
             rows.append(f"<li>{html.escape(rel)}{live}</li>")
         body = (f"<h1>Editor</h1><p>Site preview: <a href=\"{html.escape(self.preview.base_path)}\">"
-                f"{html.escape(self.preview.base_path)}</a></p><h2>Data files</h2><ul id=\"data-files\">{items}</ul>"
+                f"{html.escape(self.preview.base_path)}</a> &middot; <a href=\"{EDIT_ROOT}dashboard\">"
+                f"Editorial dashboard</a></p><h2>Data files</h2><ul id=\"data-files\">{items}</ul>"
                 f"<h2>Articles</h2><p>Edit articles in a text editor; the preview follows each save.</p>"
                 f"<ul id=\"articles\">{''.join(rows)}</ul>")
         self.set_header("Content-Type", "text/html; charset=utf-8")
@@ -315,6 +316,14 @@ class DataFileHandler(EditorBase):
                                 f"the preview rebuilds"}
 
 
+class DashboardHandler(EditorBase):
+    async def get(self) -> None:
+        from . import dashboard
+        board = await IOLoop.current().run_in_executor(None, dashboard.collect, self.preview)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(page("Editorial dashboard", dashboard.render(board)))
+
+
 class ScriptHandler(web.RequestHandler):
     def get(self) -> None:
         self.set_header("Content-Type", "application/javascript; charset=utf-8")
@@ -327,5 +336,6 @@ def routes(preview: Any) -> list[tuple[Any, ...]]:
     return [
         (r"/_edit/?", IndexHandler, {"preview": preview}),
         (r"/_edit/editor\.js", ScriptHandler),
+        (r"/_edit/dashboard", DashboardHandler, {"preview": preview}),
         (r"/_edit/data/([^/]+)", DataFileHandler, {"preview": preview}),
     ]
