@@ -216,3 +216,42 @@ def test_dashboard_lists_what_editors_must_act_on(repo: Path) -> None:
     broken = section("broken_links")
     assert "/no-such-page/" in broken and "content/toe-cramps.md" in broken, page[page.find("<h1>"):][:3000]
     assert re.search(r'href="/calf-cramps/">Calf cramps[^<]*: grade \d+\.\d', section("grades"))
+
+
+def test_article_front_matter_and_text_in_the_editor(server: Server, repo: Path) -> None:
+    """An article: its front matter's form (from frontmatter.schema.json) and its Markdown text;
+    a save changes only the edited lines, and an invalid one writes nothing."""
+    text = server.request("/_edit/")[2].decode()
+    assert '<a href="/_edit/content/calf-cramps.md">content/calf-cramps.md</a>' in text
+    page = server.request("/_edit/content/calf-cramps.md")[2].decode()
+    assert 'name="title"' in page and 'id="body"' in page and 'href="/calf-cramps/"' in page
+    assert server.request("/_edit/content/../data/site.yaml")[0] == 404
+    assert server.request("/_edit/content/missing.md")[0] == 404
+    article = repo / "content" / "calf-cramps.md"
+    source = article.read_text()
+    from engine.serve import articles, yamledit
+    from engine.serve.forms import plain
+    front, body = articles.split(source)
+    data = plain(yamledit.load(front))
+    base = page.split('data-base="', 1)[1].split('"', 1)[0]
+    host = f"127.0.0.1:{server.port}"
+    headers = {"Content-Type": "application/json", "Origin": f"http://{host}", "Host": host}
+    # an unknown template is an error of the check: nothing written
+    status, answer = post(server, "/_edit/content/calf-cramps.md",
+                          json.dumps({"base": base, "data": {**data, "template": "nope.html"}, "body": body}).encode(),
+                          headers)
+    assert status == 422 and any("unknown template 'nope.html'" in e["text"] for e in answer["errors"])
+    assert article.read_text() == source
+    new_body = body.replace("## Key points", "## The key points", 1)
+    status, answer = post(server, "/_edit/content/calf-cramps.md",
+                          json.dumps({"base": base, "data": {**data, "nav_order": 3}, "body": new_body}).encode(),
+                          headers)
+    assert status == 200, answer
+    diff = git(repo, "diff", "-U0", "--", "content/calf-cramps.md")
+    changed = sorted(l for l in diff.splitlines() if l[:1] in "+-" and not l.startswith(("+++", "---")))
+    assert changed == ["+## The key points", f"+nav_order: 3", "-## Key points",
+                       f"-nav_order: {data['nav_order']}"], diff
+    # another origin: refused
+    status, _ = post(server, "/_edit/content/calf-cramps.md", b"{}",
+                     {**headers, "Origin": "http://evil.example"})
+    assert status == 403

@@ -6,6 +6,7 @@
   var form = document.getElementById("editor");
   if (!form) return;
   var status = document.getElementById("status");
+  var bodyField = document.getElementById("body");   // an article's Markdown text
   var uid = 0;
 
   function isEmpty(v) {
@@ -171,7 +172,8 @@
     fetch(location.pathname, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ base: form.dataset.base, data: data })
+      body: JSON.stringify(bodyField ? { base: form.dataset.base, data: data, body: bodyField.value }
+                                      : { base: form.dataset.base, data: data })
     }).then(function (response) {
       return response.json().then(function (answer) { return [response.status, answer]; });
     }).then(function (pair) {

@@ -3,6 +3,9 @@
     GET  /_edit/                      the data files (links named by file name) and the articles
     GET  /_edit/data/NAME.yaml        a form generated from schemas/NAME.schema.json (forms.py)
     POST /_edit/data/NAME.yaml        save: JSON {"base": sha256 of the file as loaded, "data": ...}
+    GET  /_edit/content/PATH.md       an article: its front matter's form and its text (articles.py)
+    POST /_edit/content/PATH.md       save: JSON {"base": ..., "data": front matter, "body": text}
+    GET  /_edit/dashboard             the editorial dashboard (dashboard.py)
     GET  /_edit/editor.js             the form's script (collects the form, shows messages)
 
 A save:
@@ -40,7 +43,7 @@ from tornado.ioloop import IOLoop
 from ..diagnostics import ContentError, Diagnostic
 from ..project import Project
 from ..sources import outside_project, walk_files
-from . import forms, yamledit
+from . import articles, forms, yamledit
 
 EDIT_ROOT = "/_edit/"
 EDITOR_JS = Path(__file__).with_name("editor.js")
@@ -216,11 +219,12 @@ class IndexHandler(EditorBase):
             rel = self.project.rel(path)
             url = urls.get(rel)
             live = f' (<a href="{html.escape(url)}">live page</a>)' if url else ""
-            rows.append(f"<li>{html.escape(rel)}{live}</li>")
+            name = rel.split("/", 1)[1]
+            rows.append(f'<li><a href="{EDIT_ROOT}content/{html.escape(name)}">{html.escape(rel)}</a>{live}</li>')
         body = (f"<h1>Editor</h1><p>Site preview: <a href=\"{html.escape(self.preview.base_path)}\">"
                 f"{html.escape(self.preview.base_path)}</a> &middot; <a href=\"{EDIT_ROOT}dashboard\">"
                 f"Editorial dashboard</a></p><h2>Data files</h2><ul id=\"data-files\">{items}</ul>"
-                f"<h2>Articles</h2><p>Edit articles in a text editor; the preview follows each save.</p>"
+                f"<h2>Articles</h2>"
                 f"<ul id=\"articles\">{''.join(rows)}</ul>")
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(page("Editor", body))
@@ -338,4 +342,5 @@ def routes(preview: Any) -> list[tuple[Any, ...]]:
         (r"/_edit/editor\.js", ScriptHandler),
         (r"/_edit/dashboard", DashboardHandler, {"preview": preview}),
         (r"/_edit/data/([^/]+)", DataFileHandler, {"preview": preview}),
+        (r"/_edit/content/(.+)", articles.handler_class(), {"preview": preview}),
     ]
