@@ -255,3 +255,26 @@ def test_article_front_matter_and_text_in_the_editor(server: Server, repo: Path)
     status, _ = post(server, "/_edit/content/calf-cramps.md", b"{}",
                      {**headers, "Origin": "http://evil.example"})
     assert status == 403
+
+
+@browser
+def test_article_text_saved_from_the_browser(server: Server, repo: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright.sync_api import expect
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            edit = chromium.new_page()
+            edit.goto(f"http://127.0.0.1:{server.port}/_edit/content/toe-cramps.md")
+            body = edit.locator("#body")
+            text = body.input_value()
+            assert "## Key points" in text
+            body.fill(text.replace("## Key points", "## Main points", 1))
+            edit.get_by_role("button", name="Save").first.click()
+            expect(edit.locator("#status")).to_contain_text("Saved content/toe-cramps.md (1 line changed)",
+                                                            timeout=30000)
+            diff = git(repo, "diff", "-U0", "--", "content/toe-cramps.md")
+            changed = [l for l in diff.splitlines() if l[:1] in "+-" and not l.startswith(("+++", "---"))]
+            assert changed == ["-## Key points", "+## Main points"], diff
+        finally:
+            chromium.close()

@@ -78,7 +78,7 @@ def article_form(project: Project, rel: str, source: str, live_url: str | None) 
         form = forms.FormBuilder(forms.SchemaResolver({}), "", data).document({})
     live = f' <a href="{html.escape(live_url)}">See the live page</a>' if live_url else ""
     return (f'<h2>Front matter</h2>{form}<h2><label for="body">Text (Markdown)</label></h2>'
-            f'<p>{live}</p><textarea id="body" name="body" rows="30">{html.escape(body)}</textarea>')
+            f'<p>{live}</p><textarea id="body" name="body" rows="30">\n{html.escape(body)}</textarea>')
 
 
 def handler_class() -> Any:
@@ -89,7 +89,8 @@ def handler_class() -> Any:
     from tornado import web
     from tornado.ioloop import IOLoop
 
-    from .editor import EDIT_ROOT, EditorBase, check_with, diag_json, page, page_urls, sha, write_atomically
+    from .editor import (EDIT_ROOT, EditorBase, changed_lines, check_with, diag_json, page, page_urls, sha,
+                         write_atomically)
 
     class ArticleHandler(EditorBase):
         lock = threading.Lock()
@@ -168,8 +169,7 @@ def handler_class() -> Any:
                                  "message": f"{rel} was changed on disk while this save was checked; nothing "
                                             f"was written. Reload to edit the file as it is now."}
                 write_atomically(path, new)
-            changed = sum(1 for a, b in zip(source.splitlines(), new.splitlines()) if a != b) + \
-                abs(len(source.splitlines()) - len(new.splitlines()))
+            changed = changed_lines(source, new)
             warnings = [diag_json(d) for d in found if not d.is_error and d.path == rel]
             return 200, {"ok": True, "written": True, "base": sha(new.encode("utf-8")), "warnings": warnings,
                          "message": f"saved {rel} ({changed} line{'s' if changed != 1 else ''} changed); "

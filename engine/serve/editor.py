@@ -161,6 +161,18 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def changed_lines(before: str, after: str) -> int:
+    """Lines removed plus lines added, as ``git diff --stat`` counts them (a changed line is 1,
+    shown as 1 here too: the larger of removed and added per hunk)."""
+    import difflib
+    count = 0
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before.splitlines(), after.splitlines(),
+                                                       autojunk=False).get_opcodes():
+        if tag != "equal":
+            count += max(i2 - i1, j2 - j1)
+    return count
+
+
 def own_hosts(preview: Any) -> set[str]:
     port = preview.port
     hosts = {f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"}
@@ -312,8 +324,7 @@ class DataFileHandler(EditorBase):
                              "message": f"{rel} was changed on disk while this save was checked; nothing "
                                         f"was written. Reload to edit the file as it is now."}
             write_atomically(path, text)
-            changed = sum(1 for a, b in zip(source.splitlines(), text.splitlines()) if a != b) + \
-                abs(len(source.splitlines()) - len(text.splitlines()))
+            changed = changed_lines(source, text)
         warnings = [diag_json(d) for d in found if not d.is_error and d.path == rel]
         return 200, {"ok": True, "written": True, "base": sha(text.encode("utf-8")), "warnings": warnings,
                      "message": f"saved {rel} ({changed} line{'s' if changed != 1 else ''} changed); "

@@ -182,13 +182,13 @@ class FormBuilder:
             return f'<input type="number" step="{step}" {common} value="{text}">'
         if kind == "json":
             text = "" if value is None else json.dumps(plain(value), ensure_ascii=False, indent=1)
-            return (f'<textarea rows="3" {common} class="json">{esc(text)}</textarea>'
+            return (f'<textarea rows="3" {common} class="json">\n{esc(text)}</textarea>'
                     '<small class="help">written as JSON</small>')
         text = "" if value is None else plain(value)
         text = text if isinstance(text, str) else str(text)
         if len(text) > LONG_TEXT or "\n" in text:
             rows = min(8, max(2, len(text) // 70 + 1 + text.count("\n")))
-            return f'<textarea rows="{rows}" {common}>{esc(text)}</textarea>'
+            return f'<textarea rows="{rows}" {common}>\n{esc(text)}</textarea>'
         return f'<input type="text" {common} value="{esc(text)}">'
 
     # -- objects and lists -----------------------------------------------------
