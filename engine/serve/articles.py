@@ -89,7 +89,7 @@ def handler_class() -> Any:
     from tornado import web
     from tornado.ioloop import IOLoop
 
-    from .editor import (EDIT_ROOT, EditorBase, changed_lines, check_with, diag_json, page, page_urls, sha,
+    from .editor import (EDIT_ROOT, EditorBase, changed_lines, checks, diag_json, page, page_urls, sha,
                          write_atomically)
 
     class ArticleHandler(EditorBase):
@@ -158,7 +158,7 @@ def handler_class() -> Any:
                     return 422, {"ok": False, "errors": [], "message": f"{rel}: not saved: {exc}"}
                 if new == source:
                     return 200, {"ok": True, "written": False, "base": base, "message": "nothing changed"}
-                found = check_with(self.project, rel, new)
+                found = checks(self.preview, rel, new)
                 errors = [d for d in found if d.is_error]
                 if errors:
                     return 422, {"ok": False, "errors": [diag_json(d) for d in errors],

@@ -19,12 +19,12 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import io
+import re
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import ScalarString
-from ruamel.yaml.util import load_yaml_guess_indent
 
 from .forms import plain
 
@@ -33,15 +33,31 @@ class CannotKeepFormat(Exception):
     """The change cannot be written without reformatting lines it did not touch."""
 
 
+DASH_RE = re.compile(r"^( *)- ")
+KEY_RE = re.compile(r"^( *)[^\s#-][^#]*:\s*(#.*)?$")
+
+
+def sequence_offset(text: str) -> int:
+    """How far this file indents a block list's dash under its key (``key:\n  - x`` is 2,
+    ``key:\n- x`` is 0): the first such pair decides; 2 when there is none.  (ruamel's own
+    guess, ``util.load_yaml_guess_indent``, parses the whole file for it: 40 ms here.)"""
+    previous = None
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        dash = DASH_RE.match(line)
+        if dash and previous is not None:
+            return max(0, min(8, len(dash.group(1)) - len(previous.group(1))))
+        previous = KEY_RE.match(line)
+    return 2
+
+
 def make_yaml(text: str) -> YAML:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096           # never fold a long line the file has on one line
-    try:
-        _, _, offset = load_yaml_guess_indent(text)
-    except Exception:           # noqa: BLE001 - a guess only; the patch check catches a wrong one
-        offset = 2
-    offset = offset if isinstance(offset, int) and 0 <= offset <= 8 else 2
+    offset = sequence_offset(text)
     yaml.indent(mapping=2, sequence=offset + 2, offset=offset)
     return yaml
 
@@ -157,6 +173,6 @@ def edited_text(source: str, new_data: Any) -> str:
     data = merge(data, new_data)
     after = dump(yaml, data)
     text = patch(source, before, after)
-    if plain(make_yaml(text).load(text)) != plain(new_data):
+    if plain(yaml.load(text)) != plain(new_data):
         raise CannotKeepFormat("the file would not read back as the edited data")
     return text
