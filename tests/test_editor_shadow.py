@@ -6,7 +6,7 @@ from pathlib import Path
 
 from engine.project import Project
 from engine.serve import yamledit
-from engine.serve.editor import check_with
+from engine.serve.editbase import check_with
 from engine.serve.forms import plain
 from engine.serve.shadow import ShadowChecker
 
