@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 
 from . import __version__, environment
-from .commands import build, check, clean, new
+from .commands import build, check, clean, new, where
 from .console import Console
 from .diagnostics import ContentError, UsageError
 from .project import Project
 
-COMMANDS = [build, check, clean, new]
+COMMANDS = [build, check, clean, new, where]
 for _optional in ("serve", "deploy"):  # present once those features are installed
     try:
         COMMANDS.append(importlib.import_module(f".commands.{_optional}", __package__))

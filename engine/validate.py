@@ -43,8 +43,8 @@ from .validation.content import Candidate, allowed_only, body_lines, line_candid
 from .validation.datarules import check_data_rules
 from .validation.templates import (TemplateCheck, TemplateFiles, analyse_templates, check_templates,  # noqa: F401
                                    read_templates)
-from .validation.statements import (ReadabilityRules, StatementRules, blocks, check_readability, check_statements,
-                                    rules_from_site)
+from .validation.statements import (ReadabilityRules, StatementRules, blocks, check_placeholders, check_readability,
+                                    check_statements, rules_from_site)
 from .validation.schema import FRONT_MATTER, SchemaSet, load_schemas, suggest as _suggest, validate_doc
 from .yamlsource import YamlDoc
 
@@ -407,6 +407,7 @@ def check_page(src: SourcePage, ctx: PageContext, facts: PageFacts | None = None
     parsed = list(blocks(src.body, src.body_line))     # read once for both checks
     if data.get("uncited") not in ctx.statements.markers:
         report.extend(check_statements(src.rel, src.body, src.body_line, ctx.statements, ctx.unseen_refs, parsed))
+    report.extend(check_placeholders(src.rel, src.meta, src.body, src.body_line))
     report.extend(check_readability(src.rel, src.body, src.body_line, ctx.readability,
                                     meta.where(("title",))[0], parsed))
     return report.items

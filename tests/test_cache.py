@@ -1,5 +1,5 @@
 """The build cache on disk: a delta after a small change, a full file after a large one,
-and the dependency table's numbering (engine/cache.py)."""
+and the dependency table's numbering (engine/incremental/cache.py)."""
 
 from __future__ import annotations
 

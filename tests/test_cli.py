@@ -179,13 +179,61 @@ def test_new_article_scaffold_builds(real_site: Path) -> None:
 
 
 def test_new_topic_needs_its_warning_signs_before_it_builds(real_site: Path) -> None:
-    """A scaffold on a topic no data covers yet builds only once the safety records cover it."""
+    """A page on a topic no data covers yet builds only once the safety records cover it."""
     assert cli(real_site, "new", "article", "Hand cramps", "-q") == 0
-    assert "topic: hand" in (real_site / "content" / "hand-cramps.md").read_text()
+    page = real_site / "content" / "hand-cramps.md"
+    lines = page.read_text().split("\n")
+    assert lines[3].startswith("# topic: ") and lines[4].startswith("#   ")
+    page.write_text("\n".join(lines[:3] + ["topic: hand"] + lines[5:]))
     result = run_cli(real_site, "build", "-q")
     assert result.code == 1
     assert "content/hand-cramps.md:4:8: error: every article must show at least one emergency (999) warning sign" \
         in result.err
+
+
+def test_new_article_does_not_invent_a_topic(real_site: Path) -> None:
+    """'Night cramps ...' gives no 'topic: night': the topic is left commented, listing the site's
+    topics (from topics: in site.yaml, values and the ids of its collections)."""
+    run = run_cli(real_site, "new", "article", "Night cramps in older adults")
+    assert run.code == 0, run.err
+    text = (real_site / "content" / "night-cramps-in-older-adults.md").read_text()
+    front = text.split("---\n")[1]
+    assert "topic: night" not in text and not re.search(r"^topic:", front, re.M)
+    comment = [line for line in front.splitlines() if line.startswith("#")]
+    assert comment and "ankle, calf, foot, toe, leg" in " ".join(comment) and "magnesium" in " ".join(comment)
+    # an unknown --topic is not written either; the user is told why
+    run = run_cli(real_site, "new", "article", "Night cramps", "--topic", "night")
+    assert run.code == 0 and "'night' is not a topic of this site" in run.err
+    assert "\ntopic:" not in (real_site / "content" / "night-cramps.md").read_text()
+    # a known one is
+    assert cli(real_site, "new", "article", "Cramps after running", "--topic", "calf", "-q") == 0
+    assert "\ntopic: calf\n" in (real_site / "content" / "cramps-after-running.md").read_text()
+
+
+def test_unfinished_scaffold_fails_check_strict(real_site: Path) -> None:
+    """The scaffold builds (so the preview shows it), but its placeholder text is a warning per
+    place to fill in, so check --strict (and deploy) refuse it until it is written."""
+    assert cli(real_site, "new", "article", "Night cramps in older adults", "-q") == 0
+    rel = "content/night-cramps-in-older-adults.md"
+    assert run_cli(real_site, "check").code == 0
+    run = run_cli(real_site, "check", "--strict")
+    assert run.code == 1
+    assert f"{rel}:3:14: warning: 'description' is still the scaffold's placeholder text" in run.err
+    assert f"{rel}:10:1: warning: placeholder text from the scaffold: this page is unfinished" in run.err
+    # finishing one place removes its warning; the rest stay
+    page = real_site / rel
+    page.write_text(page.read_text().replace(
+        "TODO: one or two sentences for search results and link previews (at most 160 characters).",
+        "Why cramps wake older adults at night, and what helps."))
+    run = run_cli(real_site, "check", "--strict")
+    assert run.code == 1 and "'description'" not in run.err and f"{rel}:10:1:" in run.err
+
+
+def test_placeholder_marker_in_code_is_not_a_placeholder() -> None:
+    from engine.validation.statements import check_placeholders
+    body = "Write `TODO` in code.\n\n```\nTODO inside a fence\n```\n\nA TODO left here.\n"
+    found = check_placeholders("content/x.md", None, body, 5)
+    assert [(d.line, d.col) for d in found] == [(11, 3)]
 
 
 def test_new_article_rejects_unusable_title(site: Path) -> None:

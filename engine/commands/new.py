@@ -2,7 +2,8 @@
 
 A page scaffold is the site's own, as in Hugo's archetypes:
 ``templates/archetypes/KIND.md`` is rendered with Jinja (``title_yaml``,
-``topic``, ``today``, ``next_year``, ``example_citation``) into
+``topic`` (a valid topic or ""), ``topic_line`` (``topic: X``, or a comment listing the
+valid topics), ``topics``, ``today``, ``next_year``, ``example_citation``) into
 ``content/<slug>.md``, so the engine holds no site's outline.  ``new site``
 copies a minimal generic site (``engine/scaffold/site``, plus the tool's own
 schemas for ``site.yaml`` and front matter) that builds, passes
@@ -47,6 +48,44 @@ def first_reference_id(project: Project) -> str | None:
         return None
 
 
+def site_topics(project: Project) -> list[str]:
+    """Every valid page topic of the site (config.Topics: ``values`` from ``topics:`` in site.yaml,
+    plus the ids of the records of its ``collections``), in that order; [] when unreadable."""
+    from ..config import Topics
+    from ..yamlsource import load_yaml_file
+    try:
+        site = load_yaml_file(project.data_dir / "site.yaml", "data/site.yaml").data
+    except (OSError, ContentError):
+        return []
+    topics = Topics.from_site(site)
+    found = list(topics.values)
+    if topics.collections:
+        for path in sorted(project.data_dir.glob("*.yaml")):
+            if path.name == "site.yaml":
+                continue
+            try:
+                data = load_yaml_file(path, project.rel(path)).data
+            except (OSError, ContentError):
+                continue
+            for name in topics.collections:
+                records = data.get(name) if isinstance(data, dict) else None
+                for record in records if isinstance(records, list) else []:
+                    rid = record.get("id") if isinstance(record, dict) else None
+                    if isinstance(rid, str) and rid not in found:
+                        found.append(rid)
+    return found
+
+
+def topic_line(topic: str | None, valid: list[str]) -> str:
+    """The front-matter line(s) for the topic: ``topic: calf`` for a valid one, else a comment
+    listing the valid ones (an invented topic would make the page's blocks select nothing)."""
+    if topic and topic in valid:
+        return f"topic: {topic}"
+    choices = ", ".join(valid) if valid else "the values under 'topics:' in data/site.yaml"
+    return (f"# topic: pick one and remove the '#' (the page's data blocks show the records tagged with it;\n"
+            f"#   without a topic this is a plain page): {choices}")
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("new", help="create a page from the site's archetype, or a new site",
                        description='Create content/<slug>.md from templates/archetypes/KIND.md, e.g.: '
@@ -54,7 +93,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("kind", help="'site', or an archetype in templates/archetypes/ (e.g. 'article')")
     p.add_argument("title", help="the page title, in quotes (for 'site': the folder to create)")
     p.add_argument("--slug", help="file and URL name (default: from the title)")
-    p.add_argument("--topic", help="topic id used to pick data records (default: the slug's first word)")
+    p.add_argument("--topic", help="the page's topic, one of 'topics:' in data/site.yaml (picks the data "
+                                   "records its blocks show); without it, or when it is not a topic, the "
+                                   "scaffold leaves 'topic:' commented with the valid ones listed")
     p.set_defaults(run=run)
 
 
@@ -77,13 +118,19 @@ def run(args: argparse.Namespace, project: Project, console: Console) -> int:
         raise UsageError(f"{project.rel(target)} already exists; choose another title or --slug")
     today = dt.date.today()
     example = first_reference_id(project)
+    valid = site_topics(project)
+    topic = args.topic if args.topic and args.topic in valid else None
+    if args.topic and topic is None:
+        console.error(f"new: note: '{args.topic}' is not a topic of this site; 'topic:' is left commented "
+                      f"with the valid ones" + (f" ({', '.join(valid)})" if valid else ""))
     import jinja2
     source = archetypes / f"{args.kind}.md"
     try:
         text = jinja2.Environment(keep_trailing_newline=True, undefined=jinja2.StrictUndefined).from_string(
             source.read_text(encoding="utf-8")).render(
             title_yaml='"' + args.title.replace("\\", "\\\\").replace('"', '\\"') + '"',
-            title=args.title, slug=slug, topic=args.topic or slug.split("-")[0], today=today.isoformat(),
+            title=args.title, slug=slug, topic=topic or "", topic_line=topic_line(topic, valid),
+            topics=valid, today=today.isoformat(),
             next_year=(today + dt.timedelta(days=365)).isoformat(),
             example_citation=f"[@{example}]" if example else "(cite with the ids in data/references.yaml)")
     except (OSError, UnicodeDecodeError, jinja2.TemplateError) as exc:

@@ -47,6 +47,7 @@ from ..publish.search import refresh_index
 from .rebuild import IncrementalBuilder, RebuildResult
 from ..project import Project
 from ..yamlsource import load_yaml_file
+from . import editor
 from .paths import MAX_URL, OutputMap, Target
 from .watcher import CHANGED, DELETED, Change, SourceWatcher
 
@@ -618,5 +619,6 @@ def make_app(preview: Preview) -> web.Application:
         (r"/livereload", PreviewSocket, {"preview": preview}),
         (re.escape(CLIENT_URL), ClientHandler),
         (re.escape(STATUS_URL), StatusHandler, {"preview": preview}),
+        *editor.routes(preview),          # /_edit/: the data editor (editor.py)
         (r".*", SiteHandler, {"preview": preview}),
     ], compress_response=False, log_function=preview.log_request)

@@ -152,7 +152,7 @@ class SourceWatcher(Watcher):
 
     With *walk*, that function lists and stats the files instead of the
     watcher's own walk of *paths* (which are still what notifications cover):
-    the live preview walks with :func:`engine.cache.input_stats`, and its
+    the live preview walks with :func:`engine.incremental.cache.input_stats`, and its
     rebuild takes that walk (:attr:`latest`) instead of stat-ing ten thousand
     files a second time.  Its paths are relative to *root*.
     """

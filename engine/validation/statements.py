@@ -265,3 +265,31 @@ def check_readability(rel: str, body: str, first_line: int, rules: ReadabilityRu
                                   f"page reads at grade {score:g} (at most {rules.max_grade:g})", "readability",
                                   "use shorter sentences and everyday words"))
     return out
+
+
+#: how scaffolds (``templates/archetypes/*.md``) mark text the writer must replace
+PLACEHOLDER_RE = re.compile(r"\bTODO\b")
+PLACEHOLDER_HINT = ("replace the scaffold's placeholder with the page's own text (pages made by "
+                    "'build.py new' mark what is still to write with TODO)")
+
+
+def check_placeholders(rel: str, meta: Any, body: str, first_line: int) -> list[Diagnostic]:
+    """A warning per front-matter value and body line still holding scaffold placeholder text
+    (``TODO``, outside code), so ``check --strict`` and ``deploy`` refuse an unfinished page."""
+    from .content import body_lines
+    out: list[Diagnostic] = []
+    data = getattr(meta, "data", None)
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, str) and PLACEHOLDER_RE.search(value):
+                out.append(meta.diag((key,), f"'{key}' is still the scaffold's placeholder text",
+                                     severity="warning", hint=PLACEHOLDER_HINT))
+    if "TODO" not in body:
+        return out
+    for lineno, line in body_lines(body, first_line):
+        match = PLACEHOLDER_RE.search(line)
+        if match:
+            out.append(Diagnostic(rel, lineno, match.start() + 1, "warning",
+                                  "placeholder text from the scaffold: this page is unfinished", "",
+                                  PLACEHOLDER_HINT))
+    return out
