@@ -30,7 +30,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
-from ..yamlsource import ID_LABEL_RE
+from ..yamlsource import dotted
 
 #: a string longer than this is edited in a text area
 LONG_TEXT = 70
@@ -83,21 +83,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, list):
         return [plain(v) for v in value]
     return value
-
-
-def label_of(path: list[Any], data: Any) -> str:
-    """Same as yamlsource.dotted: list entries that are records are named by their id."""
-    out, node = "", data
-    for part in path:
-        if isinstance(part, int):
-            entry = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
-            rid = entry.get("id") if isinstance(entry, dict) else None
-            out += f"[{rid if isinstance(rid, str) and rid and ID_LABEL_RE.match(rid) else part}]"
-            node = entry
-        else:
-            out += ("." if out else "") + str(part)
-            node = node.get(part) if isinstance(node, dict) else None
-    return out
 
 
 def esc(value: Any) -> str:
@@ -153,7 +138,7 @@ class FormBuilder:
         return "json"
 
     def name(self, path: list[Any], template: bool) -> str:
-        return "" if template else esc(label_of(path, self.data))
+        return "" if template else esc(dotted(tuple(path), self.data))   # as check names the field
 
     def leaf(self, schema: dict[str, Any], kind: str, value: Any, path: list[Any], *, required: bool,
              key: str | None, absent: bool, template: bool) -> str:
