@@ -25,3 +25,7 @@ def test_print_shows_faq_answers_and_triage_borders(site: Path) -> None:
         style = tab.eval_on_selector(".callout-emergency", "e => [getComputedStyle(e).borderTopWidth,"
                                      " getComputedStyle(e).backgroundColor]")
         assert style[0] != "0px" and style[1] in ("rgba(0, 0, 0, 0)", "transparent")
+        # the box prints without its red fill, so nothing in it may stay white (citation numbers)
+        colours = tab.eval_on_selector_all(".callout-emergency, .callout-emergency *",
+                                           "els => els.map(e => getComputedStyle(e).color)")
+        assert "rgb(255, 255, 255)" not in colours
