@@ -52,6 +52,21 @@ def real_site(tmp_path: Path) -> Path:
     return make_project(tmp_path / "real", fixture=None)
 
 
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the first *old* in a file by *new*, as an editor would; *old* must be there."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def cli_text(root: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """``build.py --root ROOT ARGS`` in this process: its exit status and everything it printed."""
+    from engine.cli import main
+    code = main(["--root", str(root), *args])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
 def tree_bytes(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import edit as edit_file
 from engine.cli import main
 
 REFS = """references:
@@ -51,10 +52,7 @@ def test_fixture_with_supports_is_clean(cited_site: Path, capsys) -> None:
 
 
 def edit(site: Path, name: str, old: str, new: str) -> None:
-    path = site / "data" / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    edit_file(site / "data" / name, old, new)
 
 
 def test_text_in_an_object_without_references_is_a_statement_without_citation(cited_site: Path, capsys) -> None:

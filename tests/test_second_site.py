@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, run_cli, tree_bytes
+from conftest import FIXTURES, edit, run_cli, tree_bytes
 from engine.cli import main
-from test_serve import Server, edit
+from test_serve import Server
 
 
 def jsonld_about(html: str) -> dict:

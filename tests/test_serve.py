@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, make_project, run_cli, tree_bytes
+from conftest import ROOT, edit, run_cli, tree_bytes
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -114,11 +114,6 @@ def stylesheet(html: bytes) -> str:
     assert match, "no stylesheet link"
     return match[1].decode()
 
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 # -- without a browser ---------------------------------------------------------

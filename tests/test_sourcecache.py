@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import pytest
 
-from conftest import make_project
+from conftest import make_project, edit
 from engine import yamlsource
 from engine.incremental import cache as cachemod, sourcecache, sourcestate
 from engine.datastore import DataStore
@@ -74,11 +74,6 @@ def cached(root: Path, today: dt.date = TODAY, memo: SourceMemo | None = None,
     except ContentError as exc:
         return ("error", [d.format() for d in exc.diagnostics])
 
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (path, old)
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def add_articles(root: Path, count: int) -> None:

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from conftest import ROOT, make_project
-from engine.cli import main
+from conftest import ROOT, cli_text as cli, edit
 from engine.sources import walk_files
 
 sys.path.insert(0, str(ROOT / "tools"))
@@ -22,16 +21,6 @@ import gen_data_docs  # noqa: E402
 SCHEMAS = ROOT / "schemas"
 
 
-def cli(root: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = main(["--root", str(root), *args])
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 # -- schemas, IDE wiring, docs -------------------------------------------------

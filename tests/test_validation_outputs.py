@@ -6,19 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import cli_text as cli, edit
 from engine.cli import main
 
 
-def cli(root: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = main(["--root", str(root), *args])
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def test_a_generate_rule_may_not_write_into_the_search_index(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
