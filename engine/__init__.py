@@ -1,4 +1,4 @@
-"""Cramp-guide static site generator.
+"""quire: a static site generator for sites of Markdown articles and YAML records.
 
 The package is laid out as the pipeline it runs:
 
@@ -9,3 +9,6 @@ single entry point used by ``build.py``.
 """
 
 __version__ = "0.1.0"
+
+#: the engine's own name (the site it builds has its own, in site.yaml): markers, caches, user agent
+NAME = "quire"

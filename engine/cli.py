@@ -12,7 +12,7 @@ import importlib
 import sys
 from pathlib import Path
 
-from . import __version__, environment
+from . import NAME, __version__, environment
 from .commands import build, check, clean, new, where
 from .console import Console
 from .diagnostics import ContentError, UsageError
@@ -28,7 +28,7 @@ for _optional in ("serve", "deploy"):  # present once those features are install
 
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="build.py", description="Build the cramp-guide static site from content/, data/ and templates/.")
+        prog="build.py", description=f"{NAME}: build the static site of this folder from content/, data/ and templates/.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     loud = parser.add_mutually_exclusive_group()
     loud.add_argument("-q", "--quiet", action="store_true", help="print errors only")

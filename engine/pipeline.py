@@ -12,26 +12,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 
-from .incremental import cache as cachemod
 from . import publish
-from .deps import SITE_PAGES
-from .incremental.cache import BuildCache, h, stat_of
 from .config import BuildOptions, SiteConfig, config_from_data
+from .deps import SITE_PAGES
 from .diagnostics import ContentError, Diagnostic, Report
-from .model import Loaded, ModelMemo
+from .incremental import cache as cachemod
+from .incremental.cache import BuildCache, h, stat_of
 from .incremental.collector import collector_paused
+from .model.site import Loaded, ModelMemo
 from .incremental.pages import (Early, Progress, file_intact, global_fp, render_with_cache, site_files_with_cache,
                                 templates_fp)
-from .validation.pagerules import check_page_rules
+from .layout import MARKER
 from .project import Project
-from .writer import MARKER, InPlaceOutput, Output, StagedOutput, check_output_dir, clear_leftovers
+from .validate.pagerules import check_page_rules
+from .write.output import InPlaceOutput, Output, StagedOutput, check_output_dir, clear_leftovers
 
 # Rendering, validation and publishing (Jinja2, Markdown, jsonschema ...) load on first
 # use: a build that finds nothing changed should not pay for importing them.
 if TYPE_CHECKING:  # pragma: no cover
-    from .model import Site
-    from .render import PageResult, SiteRenderer
-    from .sources import Sources
+    from .model.site import Site
+    from .render.pages import PageResult, SiteRenderer
+    from .load.sources import Sources
 
 
 @dataclass
@@ -85,8 +86,8 @@ def load_site(project: Project, base_url: str | None = None, today: dt.date | No
     *listing*: the source files as the build's :func:`cache.input_stats` just found them.
     """
     from .incremental.sourcecache import SourceMemo, load_then_check
-    from .sources import outside_project
-    from .structure import build_site
+    from .load.sources import outside_project
+    from .model.structure import build_site
     escaping = outside_project(project)
     if escaping:     # before anything is read: see sources.outside_project
         raise ContentError(escaping)
@@ -156,14 +157,14 @@ def _patched_site(memo: ModelMemo | None, sources: Sources, config: SiteConfig) 
 
 def static_files(project: Project) -> list[tuple[Path, str]]:
     """(source file, path inside output/) for everything in static/."""
-    from .sources import walk_files
+    from .load.sources import walk_files
     return [(path, publish.STATIC_DIR + "/" + path.relative_to(project.static_dir).as_posix())
             for path in walk_files(project.static_dir, ("",))]
 
 
 def render_site(project: Project, loaded: Loaded) -> list[PageResult]:
     """Every page, in memory; raises ContentError when one breaks a site rule (``rules:``)."""
-    from .render import SiteRenderer
+    from .render.pages import SiteRenderer
     results = SiteRenderer(project, loaded.site).render()
     broken = check_page_rules(loaded.sources.site, loaded.store, results)
     if broken:
@@ -357,7 +358,7 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
 def _renderer(project: Project, loaded: Loaded, state: BuildState | None, use_cache: bool) -> SiteRenderer:
     """The build's renderer: the warm one of *state*, or a new one; with *use_cache*,
     its templates are compiled once and kept in ``.cache/jinja/``."""
-    from .render import SiteRenderer
+    from .render.pages import SiteRenderer
     if state is None:
         renderer = SiteRenderer(project, loaded.site)
     else:

@@ -86,7 +86,7 @@ Calf cramps, note {n}. Stretching may help.
 @pytest.fixture()
 def big_site(tmp_path: Path) -> Path:
     """The minimal site plus enough articles for a build to render on a process pool."""
-    from engine.parallel import MIN_PARALLEL_PAGES
+    from engine.render.parallel import MIN_PARALLEL_PAGES
     site = make_project(tmp_path / "site")
     for n in range(MIN_PARALLEL_PAGES + 20):
         (site / "content" / f"article-{n:03d}.md").write_text(BIG_SITE_ARTICLE.format(n=n), encoding="utf-8")

@@ -7,8 +7,8 @@ from pathlib import Path
 import markdown
 from markdown import Extension
 
-from engine.markdown.renderer import page_extensions
-from engine.markdown.typography import TypographyExtension
+from engine.render.markdown.renderer import page_extensions
+from engine.render.markdown.typography import TypographyExtension
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -160,6 +160,19 @@ def test_refuses_folder_not_made_by_the_tool(site: Path, tmp_path: Path, capsys)
     assert "not made by this tool" in capsys.readouterr().err
 
 
+def test_an_output_folder_of_an_earlier_version_is_still_ours(site: Path, tmp_path: Path) -> None:
+    """Output folders made before the engine had its own name carry the old marker: they are
+    rebuilt (and then carry the new one), not refused as someone else's folder."""
+    from engine.layout import LEGACY_MARKERS, MARKER
+    old = tmp_path / "old-output"
+    old.mkdir()
+    (old / LEGACY_MARKERS[0]).write_text("generated")
+    (old / "stale.html").write_text("<p>from an earlier build</p>")
+    assert cli(site, "build", "-q", "--output", str(old)) == 0
+    assert (old / MARKER).is_file() and (old / "index.html").is_file()
+    assert not (old / "stale.html").exists()
+
+
 def test_clean_removes_output(site: Path) -> None:
     assert cli(site, "build", "-q") == 0
     assert cli(site, "clean", "-q") == 0
@@ -230,7 +243,7 @@ def test_unfinished_scaffold_fails_check_strict(real_site: Path) -> None:
 
 
 def test_placeholder_marker_in_code_is_not_a_placeholder() -> None:
-    from engine.validation.statements import check_placeholders
+    from engine.validate.statements import check_placeholders
     body = "Write `TODO` in code.\n\n```\nTODO inside a fence\n```\n\nA TODO left here.\n"
     found = check_placeholders("content/x.md", None, body, 5)
     assert [(d.line, d.col) for d in found] == [(11, 3)]

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import make_project, run_cli, tree_bytes
 from engine.publish.deploy import DEPLOY_MARKER
-from engine.writer import MARKER
+from engine.layout import MARKER
 from test_serve import serve  # noqa: F401  (the real preview server in a subprocess)
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org",
@@ -123,6 +123,18 @@ def test_deploy_refuses_a_foreign_folder(small_repo, tmp_path):
     assert (dest / "notes.txt").read_text() == "keep me"
 
 
+def test_deploy_replaces_a_folder_an_earlier_version_deployed(small_repo, tmp_path):
+    from engine.publish.deploy import LEGACY_DEPLOY_MARKERS
+    dest = tmp_path / "site"
+    dest.mkdir()
+    (dest / LEGACY_DEPLOY_MARKERS[0]).write_text("deployed")
+    (dest / "gone.html").write_text("old page")
+    run = run_cli(small_repo, "deploy", *HTTPS, "--to", str(dest))
+    assert run.code == 0, run
+    assert (dest / DEPLOY_MARKER).is_file() and not (dest / "gone.html").exists()
+    assert not (dest / LEGACY_DEPLOY_MARKERS[0]).exists()
+
+
 # -- a refused deploy changes nothing --------------------------------------------
 
 def snapshot(root: Path) -> dict[str, dict[str, bytes]]:
@@ -185,7 +197,7 @@ def test_a_successful_deploy_does_not_touch_output_or_cache_either(small_repo, t
     assert snapshot(small_repo) == before
     assert 'href="https://example.org/health/calf-cramps/"' in (dest / "calf-cramps" / "index.html").read_text()
     assert "<loc>https://example.org/health/" in (dest / "sitemap.xml").read_text()
-    assert not list(tmp_path.glob("cramp-guide-deploy-*"))
+    assert not list(tmp_path.glob("quire-deploy-*"))
 
 
 def test_a_path_only_base_url_needs_the_explicit_option(small_repo, tmp_path):

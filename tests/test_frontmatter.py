@@ -1,4 +1,4 @@
-"""engine.frontmatter: splitting Markdown files, with line numbers that match the file."""
+"""engine.load.frontmatter: splitting Markdown files, with line numbers that match the file."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from engine.diagnostics import ContentError
-from engine.frontmatter import split
+from engine.load.frontmatter import split
 
 
 def error(text: str) -> str:

@@ -26,7 +26,7 @@ from conftest import make_project
 from engine.diagnostics import ContentError, Diagnostic
 from engine.pipeline import load_site
 from engine.project import Project
-from engine.render import SiteRenderer
+from engine.render.pages import SiteRenderer
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2000"))
 TARGETS = ["data/nutrients.yaml", "data/faqs.yaml", "data/comparisons.yaml", "data/references.yaml",

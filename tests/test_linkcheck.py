@@ -16,7 +16,7 @@ import pytest
 
 from conftest import ROOT, make_project, run_cli
 from engine.publish.linkcheck import check_links
-from engine.writer import MARKER
+from engine.layout import MARKER
 
 
 def write(out: Path, rel: str, text: str) -> None:

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown.blockprocessors import HashHeaderProcessor
 
-from engine.markdown.blocks import TRIGGERS, TriggeredBlockExtension, trigger_block_tests
-from engine.markdown.renderer import MarkdownRenderer, page_extensions
+from engine.render.markdown.blocks import TRIGGERS, TriggeredBlockExtension, trigger_block_tests
+from engine.render.markdown.renderer import MarkdownRenderer, page_extensions
 from markdown_compare import ROOT, Pair, site_bodies
 
 both = Pair(TriggeredBlockExtension())

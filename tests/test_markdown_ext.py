@@ -9,7 +9,7 @@ import pytest
 from engine.diagnostics import ContentError
 from engine.pipeline import load_site
 from engine.project import Project
-from engine.render import SiteRenderer
+from engine.render.pages import SiteRenderer
 
 
 def render(site: Path, body: str) -> str:
@@ -99,7 +99,7 @@ def test_the_contents_list_comes_from_the_template_and_toc_is_plain_text(site: P
 def test_skipping_attr_list_on_pages_without_braces_changes_nothing(real_site: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Pages whose source has no '{' are converted without attr_list: the same HTML as with it."""
-    import engine.markdown.renderer as renderer_module
+    import engine.render.markdown.renderer as renderer_module
     article = next(p for p in sorted((real_site / "content").rglob("*.md")) if "topic:" in p.read_text())
     article.write_text(article.read_text(encoding="utf-8") + "\nA closing note.\n{: .note }\n", encoding="utf-8")
     project = Project(real_site)
@@ -123,7 +123,7 @@ def test_setting_up_markdown_does_not_search_the_installed_packages() -> None:
     """Extensions are passed as objects: named ones make Markdown scan every package's entry points."""
     import subprocess
     import sys
-    code = ("from engine.markdown.renderer import MarkdownRenderer; MarkdownRenderer(); import sys; "
+    code = ("from engine.render.markdown.renderer import MarkdownRenderer; MarkdownRenderer(); import sys; "
             "print('importlib.metadata' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=Path(__file__).resolve().parent.parent, check=True)

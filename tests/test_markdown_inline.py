@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown.inlinepatterns import InlineProcessor
 
-from engine.markdown.extensions import SiteExtension
-from engine.markdown.inline import TriggeredInlineExtension, TriggeredInlineProcessor
+from engine.render.markdown.extensions import SiteExtension
+from engine.render.markdown.inline import TriggeredInlineExtension, TriggeredInlineProcessor
 from markdown_compare import ROOT, Pair, converter, site_bodies
 
 both = Pair(TriggeredInlineExtension())
@@ -122,7 +122,7 @@ def test_a_pattern_with_an_unknown_expression_is_always_tried() -> None:
 
 
 def test_the_site_renderer_uses_it() -> None:
-    from engine.markdown.renderer import MarkdownRenderer
+    from engine.render.markdown.renderer import MarkdownRenderer
     renderer = MarkdownRenderer()
     assert isinstance(renderer.page_md.treeprocessors["inline"], TriggeredInlineProcessor)
     assert isinstance(renderer.snippet_md.treeprocessors["inline"], TriggeredInlineProcessor)

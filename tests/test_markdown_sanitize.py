@@ -13,12 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, make_project
-from engine.markdown import renderer as renderer_module
-from engine.markdown.renderer import MarkdownRenderer
-from engine.markdown.sanitize import TAGS, Sanitizer
+from engine.render.markdown import renderer as renderer_module
+from engine.render.markdown.renderer import MarkdownRenderer
+from engine.render.markdown.sanitize import TAGS, Sanitizer
 from engine.pipeline import load_site
 from engine.project import Project
-from engine.render import SiteRenderer
+from engine.render.pages import SiteRenderer
 
 HOSTILE = [
     "<script>alert(1)</script>",

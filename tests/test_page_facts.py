@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from engine.frontmatter import split
-from engine.validate import PageFacts, _line_events, page_facts
-from engine.validation.content import body_lines, line_candidates, plain_and_safe, script_scheme
+from engine.load.frontmatter import split
+from engine.validate.checks import PageFacts, _line_events, page_facts
+from engine.validate.content import body_lines, line_candidates, plain_and_safe, script_scheme
 
 
 class Src:

@@ -71,7 +71,7 @@ def test_an_in_place_rebuild_rendered_by_workers_equals_a_cold_build(big_site: P
 def test_chunks_cover_every_page_once_and_shrink_towards_the_end() -> None:
     """The workers finish within a few pages of each other: the last chunks are small,
     whatever the number of pages and workers, and no page is given twice or left out."""
-    from engine.parallel import MIN_CHUNK, chunks
+    from engine.render.parallel import MIN_CHUNK, chunks
     for count in (1, 7, 150, 1_010, 10_010):
         for jobs in (1, 2, 8):
             items = list(range(count))

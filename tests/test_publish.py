@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import make_project, run_cli
-from engine.publish.jsonld import dumps
+from engine.render.jsonld import dumps
 from engine.publish.linkcheck import check_links
 
 BASES = {"root": ("https://example.org/", "/"), "sub": ("https://example.org/health/", "/health/")}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from engine.pipeline import load_site
 from engine.project import Project
-from engine.render import PageContext, SiteRenderer
+from engine.render.pages import PageContext, SiteRenderer
 
 from conftest import run_cli
 

@@ -22,9 +22,9 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from engine.frontmatter import split
-from engine.validation.schema import BUILTIN_SCHEMAS, FRONT_MATTER, Translator, inline_refs, load_schemas, to_json
-from engine.yamlsource import parse_yaml
+from engine.load.frontmatter import split
+from engine.validate.schema import BUILTIN_SCHEMAS, FRONT_MATTER, Translator, inline_refs, load_schemas, to_json
+from engine.load.yamlsource import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in sorted(BUILTIN_SCHEMAS.glob("*.schema.json"))}

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.serve.paths import MAX_URL, NAME_MAX, OutputMap, url_segments
-from engine.writer import MARKER
+from engine.layout import MARKER
 from test_serve import serve  # noqa: F401  (the fixture: the real server in a subprocess)
 
 #: request paths no build can have written, each a different way to be wrong

@@ -17,16 +17,16 @@ from typing import Any, Callable
 import pytest
 
 from conftest import make_project, edit
-from engine import yamlsource
+from engine.load import yamlsource
 from engine.incremental import cache as cachemod, sourcecache, sourcestate
-from engine.datastore import DataStore
+from engine.load.datastore import DataStore
 from engine.diagnostics import ContentError, Report
 from engine.project import Project
 from engine.incremental.sourcecache import LoadStats, SourceMemo, load_then_check
 from engine.config import Topics
-from engine.sources import Sources, StoredSourcePage, load_sources
+from engine.load.sources import Sources, StoredSourcePage, load_sources
 from engine.incremental.sourcecache import read_sources
-from engine.validate import validate
+from engine.validate.checks import validate
 from test_validation_corpus import MANIFEST, apply_case
 
 TODAY = dt.date(2026, 6, 1)
@@ -382,7 +382,7 @@ def test_listing_answers_as_scan_files(tmp_path: Path) -> None:
     sub-folders in path order, hidden entries, symlink loops, odd files and suffixes."""
     import os
 
-    from engine.sources import scan_files
+    from engine.load.sources import scan_files
     root = tmp_path / "p"
     content, data = root / "content", root / "data"
     for folder in (content / "a" / "deep", content / "b", content / ".hidden", data):

@@ -1,4 +1,4 @@
-"""engine.sources.outside_project: nothing that leads out of the project folder is read or published."""
+"""engine.load.sources.outside_project: nothing that leads out of the project folder is read or published."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from conftest import make_project, tree_bytes
 from engine.cli import main
 from engine.project import Project
-from engine.sources import outside_project
+from engine.load.sources import outside_project
 
 
 @pytest.fixture()

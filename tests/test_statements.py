@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.cli import main
-from engine.validation.statements import (ReadabilityRules, StatementRules, blocks, check_readability,
+from engine.validate.statements import (ReadabilityRules, StatementRules, blocks, check_readability,
                                           check_statements)
 
 BODY = """A cited paragraph about calf cramps that states a fact [@ref-one].

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.model import Crumb, Page
-from engine.structure import Trail, url_for_name
+from engine.model.site import Crumb, Page
+from engine.model.structure import Trail, url_for_name
 
 
 @pytest.mark.parametrize("name, slug, url", [

@@ -8,7 +8,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from engine.templates import SiteLoader, TemplateDeps, make_env
+from engine.load.templates import SiteLoader, TemplateDeps, make_env
 
 
 @pytest.fixture()
@@ -90,7 +90,7 @@ def test_reading_for_dependencies_does_not_mark_a_template_current(templates: Pa
 
 
 def _diagnostic_of(templates: Path, text: str) -> str:
-    from engine.templates import template_diagnostic
+    from engine.load.templates import template_diagnostic
     (templates / "bad.html").write_text(text, encoding="utf-8")
     env = make_env(templates)
     try:

@@ -7,7 +7,7 @@ import html
 import markdown
 import pytest
 
-from engine.markdown.typography import TypographyExtension, educate
+from engine.render.markdown.typography import TypographyExtension, educate
 
 CASES = [
     'She said "stretch first" and then left.',

@@ -13,7 +13,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from conftest import ROOT, cli_text as cli, edit
-from engine.sources import walk_files
+from engine.load.sources import walk_files
 
 sys.path.insert(0, str(ROOT / "tools"))
 import gen_data_docs  # noqa: E402

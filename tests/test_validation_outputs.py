@@ -1,4 +1,4 @@
-"""engine.validation.outputs: output paths no page may take (two pages, outside output/, the build's own)."""
+"""engine.validate.outputs: output paths no page may take (two pages, outside output/, the build's own)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def test_a_generate_rule_may_not_write_into_the_search_index(site: Path, capsys:
 
 
 @pytest.mark.parametrize("url", ["/robots.txt/", "/feed.xml/", "/404.html", "/static/css/", "/pagefind/x/",
-                                 "/.cramp-guide-output/"])
+                                 "/.quire-output/"])
 def test_every_generated_path_is_reserved(site: Path, capsys: pytest.CaptureFixture[str], url: str) -> None:
     edit(site / "content/calf-cramps.md", "topic: calf\n", f"topic: calf\nurl: '{url}'\n")
     code, out = cli(site, "check", capsys=capsys)
@@ -34,7 +34,7 @@ def test_the_reserved_names_are_what_a_build_writes_besides_pages(real_site: Pat
     """Every top-level name in a real build's output that no page wrote is reserved (and so no page can
     take it), and every reserved name that can be made is made."""
     from engine.publish import reserved_outputs
-    from engine.writer import MARKER
+    from engine.layout import MARKER
     assert main(["--root", str(real_site), "-q", "build"]) == 0
     out = real_site / "output"
     tops = {p.name for p in out.iterdir()}

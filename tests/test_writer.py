@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli, tree_bytes
-from engine.writer import (MARKER, InPlaceOutput, StagedOutput, clear_leftovers, remove_in_background,
+from engine.write.output import (MARKER, InPlaceOutput, StagedOutput, clear_leftovers, remove_in_background,
                            remove_marked, unproven_leftovers)
 
 

@@ -1,4 +1,4 @@
-"""engine.yamlsource: what PyYAML lets through, caught with positions, in bounded time."""
+"""engine.load.yamlsource: what PyYAML lets through, caught with positions, in bounded time."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 import pytest
 
 from engine.diagnostics import ContentError
-from engine.yamlsource import MAX_DEPTH, YamlDoc, decode, dotted, parse_yaml
+from engine.load.yamlsource import MAX_DEPTH, YamlDoc, decode, dotted, parse_yaml
 
 
 def problems(text: str, **kw) -> list[str]:

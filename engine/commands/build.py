@@ -53,7 +53,8 @@ class StderrProgress(Progress):
 def note_unproven_leftovers(out: Path, project: Project, console: Console) -> None:
     """Name folders that look like a killed build's leftovers but lack the marker file:
     the build never deletes what it cannot prove it made, so a person has to decide."""
-    from ..writer import MARKER, unproven_leftovers
+    from ..layout import MARKER
+    from ..write.output import unproven_leftovers
     for folder in unproven_leftovers(out):
         console.error(f"note: {project.rel(folder)} looks like a leftover of an interrupted build, but "
                       f"has no {MARKER} file, so it was not deleted; delete it yourself if it is not yours")

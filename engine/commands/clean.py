@@ -7,7 +7,7 @@ import shutil
 
 from ..console import Console
 from ..project import Project
-from ..writer import clean_output
+from ..write.output import clean_output
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -55,7 +55,7 @@ def planned_config(project: Project, base_url: str | None) -> SiteConfig | None:
     """The settings the build will use, read before building so a wrong base URL is refused at
     once; None when data/site.yaml cannot be read (the build then reports why)."""
     from ..config import config_from_data
-    from ..yamlsource import load_yaml_file
+    from ..load.yamlsource import load_yaml_file
     if not project.site_file.is_file():
         return config_from_data({}, base_url)
     try:

@@ -41,7 +41,7 @@ def first_reference_id(project: Project) -> str | None:
     """An id that exists, so the scaffold builds as it is."""
     path = project.data_dir / "references.yaml"
     try:
-        from ..yamlsource import load_yaml_file
+        from ..load.yamlsource import load_yaml_file
         refs = load_yaml_file(path, project.rel(path)).data.get("references") or []
         return str(refs[0]["id"])
     except (OSError, ContentError, AttributeError, LookupError, TypeError):
@@ -52,7 +52,7 @@ def site_topics(project: Project) -> list[str]:
     """Every valid page topic of the site (config.Topics: ``values`` from ``topics:`` in site.yaml,
     plus the ids of the records of its ``collections``), in that order; [] when unreadable."""
     from ..config import Topics
-    from ..yamlsource import load_yaml_file
+    from ..load.yamlsource import load_yaml_file
     try:
         site = load_yaml_file(project.data_dir / "site.yaml", "data/site.yaml").data
     except (OSError, ContentError):
@@ -149,7 +149,7 @@ def new_site(dest: Path, console: Console) -> int:
     """Copy the starter site into *dest* (a new or empty folder): never over existing files."""
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise UsageError(f"{dest} already exists and is not an empty folder; choose a new folder")
-    from ..validation.schema import BUILTIN_SCHEMAS
+    from ..validate.schema import BUILTIN_SCHEMAS
     today = dt.date.today()
     shutil.copytree(SCAFFOLD, dest, dirs_exist_ok=True)
     for name in TOOL_SCHEMAS:

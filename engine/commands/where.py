@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from ..console import Console
-from ..diagnostics import UsageError
 from ..project import Project
 
 

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from .. import NAME
 from ..deps import Dep
 from ..project import Project
 from . import store
@@ -257,7 +258,7 @@ def delta_file(project: Project, out: Path) -> Path:
 
 def header() -> bytes:
     """The start of every build-cache file: the cache's name and the tool's version key."""
-    return b"cramp-guide build cache\n" + version_key().encode() + b"\n"
+    return f"{NAME} build cache\n".encode() + version_key().encode() + b"\n"
 
 
 def load(project: Project, out: Path) -> BuildCache | None:

@@ -19,20 +19,20 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .. import publish
 from ..config import BuildOptions
-from ..diagnostics import ContentError, Diagnostic
-from ..model import Loaded
-from ..project import Project
-from ..validation.pagerules import check_page_rules
-from ..writer import KEPT, InPlaceOutput, Output
-from . import cache as cachemod
 from ..deps import SITE_PAGES, Dep
+from ..diagnostics import ContentError, Diagnostic
+from ..model.site import Loaded
+from ..project import Project
+from ..validate.pagerules import check_page_rules
+from ..write.output import KEPT, InPlaceOutput, Output
+from . import cache as cachemod
 from .cache import (BuildCache, DepTable, PageEntry, fingerprint, h, pack_ids, stat_of,
                     unpack_ids)
 from .collector import collector_on
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..model import Page
-    from ..render import LazyPageResult, PageResult, SiteRenderer
+    from ..model.site import Page
+    from ..render.pages import LazyPageResult, PageResult, SiteRenderer
 
 
 # -- fingerprints ------------------------------------------------------------
@@ -310,14 +310,14 @@ def file_intact(out: Path, rel: str, stat: cachemod.Stat | None) -> bool:
 def _lazy(page: Page, out: Path, rel: str, deps: Any, shown: Any, cited: Any) -> LazyPageResult:
     """A result whose HTML is read back from the output folder only if someone asks
     (the path is made then too: 10,000 pathlib joins cost a fifth of a second)."""
-    from ..render import LazyPageResult
+    from ..render.pages import LazyPageResult
     return LazyPageResult(page, lambda: (out / rel).read_text(encoding="utf-8"), deps, shown, cited)
 
 
 @functools.cache
 def _cached_result_class() -> type:
-    """CachedResult, made on first use: render.py (Jinja, Markdown) loads only when a build renders."""
-    from ..render import LazyPageResult
+    """CachedResult, made on first use: render/pages.py (Jinja, Markdown) loads only when a build renders."""
+    from ..render.pages import LazyPageResult
 
     class CachedResult(LazyPageResult):
         """A page taken from the build cache, as light as can be (10,000 of them per build):
@@ -378,7 +378,7 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
     write, before any page is accounted for (see parallel.render_pages): if
     it fails, what they wrote is in the staging folder the caller discards.
     """
-    from ..parallel import render_pages
+    from ..render.parallel import render_pages
     CachedResult = _cached_result_class()  # noqa: N806 - a class
     site = loaded.site
     old = cache.pages if cache is not None else {}

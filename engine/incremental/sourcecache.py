@@ -5,7 +5,7 @@ and validation then checks every page; on a 10,000-page site that is seconds
 on every build, although an edit usually touches one file.  This module keeps,
 per file, what loading and checking it produced, and gives exactly the same
 :class:`Sources` and :class:`Report` as :func:`engine.sources.load_sources`
-followed by :func:`engine.validate.validate`.
+followed by :func:`engine.validate.checks.validate`.
 
 What is kept (in ``.cache/``, and in a :class:`SourceMemo` for the live
 preview, which then does not touch the disk after its first build):
@@ -58,19 +58,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from ..diagnostics import ContentError, Diagnostic, Report
+from ..load.datastore import DataStore
+from ..project import Project
 from .cache import Listing
 from .collector import collector_off
-from ..datastore import DataStore
-from ..diagnostics import ContentError, Diagnostic, Report
-from ..project import Project
-from ..sources import (FileLoader, PartlyRead, SourcePage, Sources, StoredSourcePage, digest, load_sources, parse_data,
+from ..load.sources import (FileLoader, PartlyRead, SourcePage, Sources, StoredSourcePage, digest, load_sources, parse_data,
                       parse_page)
 from ..config import Topics
-from ..validate import (DataCheck, PageCheck, PageContext, PageFacts, TemplateCheck, analyse_templates, assemble,
+from ..validate.checks import (DataCheck, PageCheck, PageContext, PageFacts, TemplateCheck, analyse_templates, assemble,
                        check_data, check_data_schemas, check_front_matter, check_page, check_schemas,
                        checks_without_data, page_claim, page_context, page_facts, read_templates, validate)
-from ..validation.schema import SchemaSet, load_schemas, schemas_fingerprint
-from ..yamlsource import PackedYamlDoc, YamlDoc, known_documents, pack_positions
+from ..load.yamlsource import PackedYamlDoc, YamlDoc, known_documents, pack_positions
+from ..validate.schema import SchemaSet, load_schemas, schemas_fingerprint
 from .sourcestate import (FORMAT, RACY_NS, DataRow, PageRow, RowT, Stat, State, Stored, read_state, stat_key,
                           write_state)
 

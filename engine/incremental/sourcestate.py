@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
+from .. import NAME
 from ..diagnostics import Diagnostic
+from ..load.yamlsource import YamlDoc
 from ..project import Project
-from ..validate import DataCheck, TemplateCheck
-from ..yamlsource import YamlDoc
+from ..validate.checks import DataCheck, TemplateCheck
 from . import store
 from .cache import version_key
 
@@ -85,7 +86,7 @@ class State:
 
 # -- the files ------------------------------------------------------------------------
 
-MAGIC = b"cramp-guide sources\n"
+MAGIC = f"{NAME} sources\n".encode()
 
 
 @dataclass

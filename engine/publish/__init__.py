@@ -10,7 +10,7 @@ nothing rewrites written files; the Pagefind index is the only step that
 runs on the written folder.
 
 One job per module: sitemap.py (sitemap.xml, robots.txt), feed.py (Atom),
-jsonld.py (structured data, used by the templates), assets.py (hashing),
+assets.py (hashing),
 minify.py, search.py (Pagefind), linkcheck.py, deploy.py.
 """
 
@@ -25,8 +25,8 @@ from ..layout import SEARCH_DIR, SITE_FILES, STATIC_DIR, reserved_outputs  # noq
 if TYPE_CHECKING:  # pragma: no cover
     from ..deps import Dep
     from ..config import BuildOptions
-    from ..model import Loaded
-    from ..render import SiteRenderer
+    from ..model.site import Loaded
+    from ..render.pages import SiteRenderer
 
 
 #: the metadata of every page: title, URL, dates, description, front matter ...
@@ -46,7 +46,7 @@ def not_found_page(loaded: "Loaded", renderer: "SiteRenderer") -> SiteFile:
     """404.html rendered through the same base template (links are root-relative with the base path),
     with the dependencies it recorded, like any page."""
     from ..diagnostics import ContentError
-    from ..model import Page
+    from ..model.site import Page
     project = loaded.sources.project
     if not (project.templates_dir / "404.html").is_file():
         return SiteFile(None, {NOT_FOUND_TEMPLATE})

@@ -17,11 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from .. import NAME
 from ..diagnostics import UsageError
+from ..layout import MARKER
 from ..project import Project
-from ..writer import MARKER
 
-DEPLOY_MARKER = ".cramp-guide-deploy"
+DEPLOY_MARKER = f".{NAME}-deploy"
+#: the deploy marker of earlier versions: a folder carrying it was deployed by this tool too
+LEGACY_DEPLOY_MARKERS = (".cramp-guide-deploy",)
 SKIP = {MARKER}
 
 
@@ -62,7 +65,7 @@ def publish_gh_pages(root: Path, out: Path, branch: str = "gh-pages", message: s
         import ghp_import  # noqa: F401
     except ImportError as exc:
         raise UsageError("deploying to gh-pages needs ghp-import: run 'make build'") from exc
-    with tempfile.TemporaryDirectory(prefix="cramp-deploy-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{NAME}-deploy-") as tmp:
         stage = Path(tmp) / "site"
         for rel, source in site_files(out).items():
             target = stage / rel
@@ -92,7 +95,7 @@ def check_destination(dest: Path, force: bool = False, project: Project | None =
                                  f"outside the project")
     if dest.exists() and not dest.is_dir():
         raise UsageError(f"{dest} exists and is not a folder")
-    if dest.is_dir() and any(dest.iterdir()) and not (dest / DEPLOY_MARKER).is_file() and not force:
+    if dest.is_dir() and any(dest.iterdir()) and not force and not any((dest / name).is_file() for name in (DEPLOY_MARKER, *LEGACY_DEPLOY_MARKERS)):
         raise UsageError(f"refusing to deploy into {dest}: it is not empty and was not made by "
                          f"'build.py deploy' (no {DEPLOY_MARKER}); use --force to replace its contents")
     return dest

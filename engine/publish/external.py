@@ -22,11 +22,13 @@ from dataclasses import dataclass, field
 from enum import Enum
 from urllib.parse import urlsplit
 
+from .. import NAME, __version__
+
 #: hosts tried before the full run; one host down does not make the network unreachable
 PROBE_HOSTS = 8
 #: URLs fetched at once
 WORKERS = 8
-USER_AGENT = "cramp-guide-linkcheck/1.0"
+USER_AGENT = f"{NAME}-linkcheck/{__version__}"
 #: errnos of a connection that never got to a server
 NO_ROUTE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ECONNREFUSED, errno.ETIMEDOUT,
             errno.ENETDOWN, errno.EADDRNOTAVAIL}

@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape
 
 def page_date(page: Any) -> dt.date | None:
     """The date a page last changed in substance: front-matter ``updated`` or its review date."""
-    from ..structure import as_date
+    from ..model.structure import as_date
     return as_date(page.meta.get("updated")) if isinstance(page.meta, dict) and page.meta.get("updated") \
         else page.last_reviewed
 

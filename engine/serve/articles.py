@@ -14,8 +14,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..load.sources import outside_project
 from ..project import Project
-from ..sources import outside_project
 from . import forms, yamledit
 from .editbase import FileEditor, article_files, page_urls
 

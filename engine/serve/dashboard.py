@@ -74,7 +74,7 @@ def collect(preview: Any, today: dt.date | None = None) -> Dashboard:
     """Everything on the dashboard (slow: runs the checks and the link check)."""
     from ..pipeline import check
     from ..publish.linkcheck import check_links
-    from ..validation.statements import blocks, grade, plain, words
+    from ..validate.statements import blocks, grade, plain, words
     today = today or dt.date.today()
     board = Dashboard()
     site, urls = _sites(preview)

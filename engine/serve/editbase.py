@@ -35,9 +35,10 @@ from typing import Any
 from tornado import web
 from tornado.ioloop import IOLoop
 
+from .. import NAME
 from ..diagnostics import ContentError, Diagnostic
+from ..load.sources import walk_files
 from ..project import Project
-from ..sources import walk_files
 from . import yamledit
 
 EDIT_ROOT = "/_edit/"
@@ -80,7 +81,7 @@ def check_with(project: Project, rel: str, text: str) -> list[Diagnostic]:
     """Every diagnostic ``build.py check`` would give with *text* as the file *rel*: the real
     checks, run on a copy of the sources (nothing in the project is touched)."""
     from ..pipeline import check
-    with tempfile.TemporaryDirectory(prefix="cramp-guide-edit-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{NAME}-edit-") as tmp:
         root = Path(tmp)
         for folder in project.source_dirs():
             if folder.is_dir():

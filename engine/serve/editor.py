@@ -22,8 +22,8 @@ from typing import Any
 from tornado import web
 from tornado.ioloop import IOLoop
 
+from ..load.sources import outside_project
 from ..project import Project
-from ..sources import outside_project
 from . import forms, yamledit
 from .articles import ArticleHandler
 from .editbase import EDIT_ROOT, EditorBase, FileEditor, article_files, data_files, page, page_urls

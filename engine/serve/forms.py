@@ -30,7 +30,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
-from ..yamlsource import dotted
+from ..load.yamlsource import dotted
 
 #: a string longer than this is edited in a text area
 LONG_TEXT = 70

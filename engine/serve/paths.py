@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
-from ..writer import MARKER
+from ..layout import MARKER
 
 #: longest request target (path and query) answered with anything but 414, in bytes; the
 #: common server limit (Apache 8190, nginx 8 KB): this site's longest URL is under 200

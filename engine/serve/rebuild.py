@@ -23,8 +23,8 @@ from typing import Callable
 from ..config import BuildOptions
 from ..diagnostics import Diagnostic
 from ..incremental import cache as cachemod
+from ..layout import MARKER
 from ..pipeline import BuildState, Early, build
-from ..writer import MARKER
 from ..project import Project
 
 

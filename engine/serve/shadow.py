@@ -23,6 +23,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from .. import NAME
 from ..config import BuildOptions
 from ..diagnostics import ContentError, Diagnostic
 from ..project import Project
@@ -79,7 +80,7 @@ class ShadowChecker:
         from .rebuild import IncrementalBuilder
         with self.lock:
             if self.folder is None:
-                self.folder = Path(tempfile.mkdtemp(prefix="cramp-guide-editor-"))
+                self.folder = Path(tempfile.mkdtemp(prefix=f"{NAME}-editor-"))
                 self.builder = IncrementalBuilder(Project(self.folder / "site"), self.folder / "output",
                                                   options=BuildOptions(defer_search=True))
                 (self.folder / "site").mkdir()

@@ -12,32 +12,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from .config import Person, SiteConfig, _person
-from .datastore import DataStore
-from .model import Crumb, Page, Site
-from .sources import SourcePage, Sources
+from ..config import Person, SiteConfig, _person
+from ..load.datastore import DataStore
+from ..load.sources import SourcePage, Sources
+from ..urls import DEFAULT_GENERATE, output_for_url, url_for_name  # noqa: F401 - re-exported
+from .site import Crumb, Page, Site
 
-#: no generated pages unless site.yaml lists them under ``generate``
-DEFAULT_GENERATE: list[dict[str, str]] = []
+#: pages rendered after all others, because they list what the others cite
 LATE_TEMPLATES = {"references.html"}
-
-
-def url_for_name(name: str, slug: str | None = None) -> str:
-    """``calf-cramps`` -> ``/calf-cramps/``; ``index`` -> ``/``; ``guides/index`` -> ``/guides/``."""
-    if not slug and "/" not in name:     # most pages: a file directly in content/
-        return "/" if name in ("index", "") else f"/{name}/"
-    parts = name.split("/")
-    if slug:
-        parts[-1] = slug
-    if parts[-1] == "index":
-        parts = parts[:-1]
-    return "/" + "".join(p + "/" for p in parts if p)
-
-
-def output_for_url(url: str) -> str:
-    if url.endswith(".html"):
-        return url.lstrip("/")
-    return (url.lstrip("/") + "index.html")
 
 
 def as_date(value: Any) -> dt.date | None:

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Iterator
 
-from .diagnostics import ContentError, Diagnostic, Report
+from ..diagnostics import ContentError, Diagnostic, Report
+from ..project import Project
 from .frontmatter import FENCE, split
-from .project import Project
 from .yamlsource import YamlDoc, decode, load_yaml_file, parse_yaml
 
 

@@ -14,9 +14,9 @@ import gc
 import os
 from typing import Any, Callable
 
-from .diagnostics import Diagnostic
-from .model import Page, Site
-from .render import LazyPageResult, PageResult, SiteRenderer
+from ..diagnostics import Diagnostic
+from ..model.site import Page, Site
+from .pages import LazyPageResult, PageResult, SiteRenderer
 
 #: below this many pages to render, one process is faster
 MIN_PARALLEL_PAGES = 150

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .datastore import DataStore, Record, field_value
+from ..load.datastore import DataStore, Record, field_value
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from .diagnostics import ContentError, Diagnostic, as_cause
+from ..diagnostics import ContentError, Diagnostic, as_cause
 
 if TYPE_CHECKING:  # pragma: no cover
     import yaml

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from ..diagnostics import Diagnostic
-from ..yamlsource import YamlDoc, dotted
+from ..load.yamlsource import YamlDoc, dotted
 from .content import URL_START_RE, script_scheme
 from .schema import SchemaSet, suggest
 from .statements import SENTENCE_END_RE, words

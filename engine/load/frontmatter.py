@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .diagnostics import ContentError, Diagnostic
+from ..diagnostics import ContentError, Diagnostic
 from .yamlsource import YamlDoc, parse_yaml
 
 FENCE = "---"

@@ -10,7 +10,7 @@ from typing import Any
 import jinja2
 from jinja2 import meta as jinja_meta
 
-from .diagnostics import Diagnostic
+from ..diagnostics import Diagnostic
 
 
 def format_date(value: Any, style: str = "long") -> str:

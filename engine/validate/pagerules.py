@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Protocol
 
-from ..datastore import DataStore
 from ..diagnostics import Diagnostic
-from ..yamlsource import YamlDoc
+from ..load.datastore import DataStore
+from ..load.yamlsource import YamlDoc
 
 
 class Shown(Protocol):

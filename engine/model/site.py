@@ -6,13 +6,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from .config import Person, SiteConfig
-from .datastore import DataStore, Record
-from .diagnostics import Report
-from .sources import SourcePage
+from ..config import Person, SiteConfig
+from ..diagnostics import Report
+from ..load.datastore import DataStore, Record
+from ..load.sources import SourcePage
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .sources import Sources
+    from ..load.sources import Sources
 
 
 @dataclass(slots=True)

@@ -12,7 +12,7 @@ from typing import Iterable
 
 from markupsafe import Markup, escape
 
-from .datastore import DataStore, Record
+from ..load.datastore import DataStore, Record
 
 
 class UnknownReference(KeyError):

@@ -10,28 +10,14 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 from markdown import Extension, Markdown
 from markdown.blockprocessors import BlockProcessor
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
-#: ``[@nhs-leg-cramps]`` or ``[@a; @b]``
-CITATION_RE = r"\[@([A-Za-z0-9][\w.:-]*(?:\s*[;,]\s*@[A-Za-z0-9][\w.:-]*)*)\]"
-#: ``::: comparison calf-nutrients`` alone in its paragraph
-DIRECTIVE_RE = re.compile(r"^:::[ \t]*([a-z][a-z0-9-]*)((?:[ \t]+[^\s]+)*)[ \t]*$")
-
-
-_ID_SEPARATOR = re.compile(r"[;,]")
-
-
-def parse_citation_ids(group: str) -> list[str]:
-    if ";" not in group and "," not in group:   # one id, as most citations are: no split
-        part = group.strip()
-        return [part.lstrip("@")] if part else []
-    return [part.strip().lstrip("@") for part in _ID_SEPARATOR.split(group) if part.strip()]
-
+from ...load.syntax import CITATION_RE, DIRECTIVE_RE, parse_citation_ids  # noqa: F401 - the syntax, defined once
 
 class PageHooks(Protocol):
     """What the extensions need from the page being rendered."""

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable
 
 from ..diagnostics import Diagnostic
-from ..yamlsource import YamlDoc, dotted
+from ..load.yamlsource import YamlDoc, dotted
 
 # jsonschema and referencing (60 ms to import) load in load_schemas: a build whose
 # front matter and data did not change reuses the cached results and never needs them.

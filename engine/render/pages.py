@@ -18,15 +18,15 @@ from typing import Any, Callable, Iterable, Iterator
 import jinja2
 from markupsafe import Markup
 
-from .deps import ASSET, ASSET_EXACT, SITE_PAGES, Dep
+from ..deps import ASSET, ASSET_EXACT, SITE_PAGES, Dep
+from ..diagnostics import ContentError, Diagnostic
+from ..load.datastore import Record
+from ..load.templates import SiteLoader, TemplateDeps, make_env, template_diagnostic
+from ..model.site import Page, Site
+from ..project import Project
 from .citations import Citations
-from .datastore import Record
-from .diagnostics import ContentError, Diagnostic
 from .markdown.renderer import MarkdownRenderer
-from .model import Page, Site
-from .project import Project
 from .tables import Table, build_table
-from .templates import SiteLoader, TemplateDeps, make_env, template_diagnostic
 
 
 
@@ -295,7 +295,7 @@ class PageContext:
 
     def jsonld(self) -> Markup:
         """The page's structured data, built from the same records the page shows."""
-        from .publish.jsonld import script_for
+        from .jsonld import script_for
         return script_for(self)
 
     # -- second-pass listings --------------------------------------------

@@ -1,6 +1,6 @@
 """The last word on what HTML from Markdown or data text may contain: nh3 (ammonia).
 
-Line checks (``engine/validation/content.py``) tell an editor early that a
+Line checks (``engine/validate/content.py``) tell an editor early that a
 ``<script>`` or ``onclick=`` is in an article, but a check that reads lines
 can be fooled (``<svg/onload=...>``, ``java&#115;cript:``, a fence that is
 not closed).  So every piece of HTML made from Markdown, the page body and

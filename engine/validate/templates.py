@@ -15,8 +15,8 @@ from pathlib import Path
 import jinja2
 
 from ..diagnostics import Diagnostic
-from ..templates import make_env, template_diagnostic
-from ..yamlsource import not_utf8
+from ..load.templates import make_env, template_diagnostic
+from ..load.yamlsource import not_utf8
 
 #: a block template's selection: ``records("nutrients", args)``
 RECORDS_CALL_RE = re.compile(r"""records\(\s*["']([a-z_]+)["']\s*,\s*args\b""")

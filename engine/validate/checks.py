@@ -4,11 +4,11 @@ Checks return diagnostics rather than raising, so one run reports all of
 them.  Three layers:
 
 1. every data file and every page's front matter against its JSON Schema in
-   ``schemas/`` (:mod:`engine.validation.schema`) - fields, types, enums;
+   ``schemas/`` (:mod:`engine.validate.schema`) - fields, types, enums;
 2. cross-record checks here - unknown or duplicate ids, comparison columns,
    FAQ topics, two pages writing one file, paths escaping output/;
 3. Markdown bodies - citations, ``::: blocks``, raw scripts
-   (:mod:`engine.validation.content`) - and template syntax.
+   (:mod:`engine.validate.content`) - and template syntax.
 
 Record-level problems point at the line of the offending value in its YAML
 file; Markdown problems at the line and column in the article.
@@ -32,21 +32,21 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Container, Iterable, NamedTuple, Sequence
 
-from .config import Topics
-from .datastore import DataStore
-from .diagnostics import Diagnostic, Report
-from .markdown.extensions import CITATION_RE, DIRECTIVE_RE, parse_citation_ids
-from .sources import SourcePage, Sources
-from .validation.outputs import (Claim, check_urls, claim_position, generate_rules,  # noqa: F401 - re-exported
+from ..config import Topics
+from ..diagnostics import Diagnostic, Report
+from ..load.datastore import DataStore
+from ..load.sources import SourcePage, Sources
+from ..load.syntax import CITATION_RE, DIRECTIVE_RE, parse_citation_ids
+from .outputs import (Claim, check_urls, claim_position, generate_rules,  # noqa: F401 - re-exported
                                  page_claim, safe_output)
-from .validation.content import Candidate, allowed_only, body_lines, line_candidates, plain_and_safe
-from .validation.datarules import check_data_rules
-from .validation.templates import (TemplateCheck, TemplateFiles, analyse_templates, check_templates,  # noqa: F401
+from .content import Candidate, allowed_only, body_lines, line_candidates, plain_and_safe
+from .datarules import check_data_rules
+from .templates import (TemplateCheck, TemplateFiles, analyse_templates, check_templates,  # noqa: F401
                                    read_templates)
-from .validation.statements import (ReadabilityRules, StatementRules, blocks, check_placeholders, check_readability,
+from .statements import (ReadabilityRules, StatementRules, blocks, check_placeholders, check_readability,
                                     check_statements, rules_from_site)
-from .validation.schema import FRONT_MATTER, SchemaSet, load_schemas, suggest as _suggest, validate_doc
-from .yamlsource import YamlDoc
+from ..load.yamlsource import YamlDoc
+from .schema import FRONT_MATTER, SchemaSet, load_schemas, suggest as _suggest, validate_doc
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 #: fields whose values are reference ids, wherever they appear in a record
@@ -256,7 +256,7 @@ def check_data(sources: Sources, store: DataStore, schemas: SchemaSet) -> DataCh
     return DataCheck(head.items, tail.items, used_refs)
 
 
-# -- 3. templates: engine/validation/templates.py -----------------------------
+# -- 3. templates: engine/validate/templates.py -----------------------------
 
 # -- 4. pages ----------------------------------------------------------------
 
@@ -455,7 +455,7 @@ def check_directive(src: SourcePage, lineno: int, line: str, store: DataStore,
                          + (" ..." if len(known) > 12 else ""))
 
 
-# -- 5. output paths: engine/validation/outputs.py ---------------------------
+# -- 5. output paths: engine/validate/outputs.py ---------------------------
 
 # -- the stage ---------------------------------------------------------------
 

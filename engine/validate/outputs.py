@@ -9,11 +9,11 @@ from __future__ import annotations
 import posixpath
 from typing import Any, NamedTuple, Sequence
 
-from ..datastore import DataStore
 from ..diagnostics import Diagnostic, Report
 from ..layout import reserved_outputs
-from ..sources import SourcePage, Sources
-from ..structure import DEFAULT_GENERATE, output_for_url, url_for_name
+from ..load.datastore import DataStore
+from ..load.sources import SourcePage, Sources
+from ..urls import DEFAULT_GENERATE, output_for_url, url_for_name
 from .schema import suggest
 
 
