@@ -74,6 +74,29 @@ def schemas_fingerprint(folder: Path, rel_prefix: str = "schemas") -> str | None
     return digest.hexdigest()
 
 
+def check_id(name: str, schema: Any, raw: bytes, rel_prefix: str) -> list[Diagnostic]:
+    """A schema's ``$id`` is its file name, so that its relative ``$ref``s
+    (``common.schema.json#/$defs/id``) resolve the same everywhere: here, with plain
+    ``jsonschema`` given a registry of the folder's schemas by ``$id``, and in an editor's
+    YAML language server, which resolves them beside the file.  A copied schema whose
+    ``$id`` was not changed would shadow the original: an error, not a guess."""
+    if not isinstance(schema, dict):
+        return []
+    rel = f"{rel_prefix}/{name}"
+    found = schema.get("$id")
+    if found is None:
+        return [Diagnostic(rel, 1, 1, "warning", "schema has no $id",
+                           hint=f'add "$id": "{name}" after "$schema", so other tools resolve its $refs')]
+    if found != name:
+        text = raw.decode("utf-8", "replace")
+        at = text.find('"$id"')
+        line = text.count("\n", 0, at) + 1 if at >= 0 else 1
+        col = at - text.rfind("\n", 0, at) if at >= 0 else 1
+        return [Diagnostic(rel, line, col, "error", f"$id {json.dumps(found)} is not this file's name",
+                           hint=f'set it to "{name}": schemas refer to each other by file name')]
+    return []
+
+
 def load_schemas(folder: Path, rel_prefix: str = "schemas", trusted: Collection[str] = ()) -> SchemaSet:
     """Every ``*.schema.json`` in *folder*, compiled; cached until a file changes.
 
@@ -108,6 +131,8 @@ def load_schemas(folder: Path, rel_prefix: str = "schemas", trusted: Collection[
             problems.append(Diagnostic(rel, exc.lineno, exc.colno, "error", f"invalid JSON: {exc.msg}", cause=True))
         except UnicodeDecodeError as exc:
             problems.append(Diagnostic(rel, 0, 0, "error", f"schema is not valid UTF-8: {exc}"))
+    for name, schema in contents.items():
+        problems.extend(check_id(name, schema, raw[name], rel_prefix))
     registry: Registry = Registry().with_resources(
         (name, Resource.from_contents(schema, default_specification=DRAFT202012))
         for name, schema in contents.items() if isinstance(schema, dict))
