@@ -6,10 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-DEFAULT_DISCLAIMER = (
-    "This page gives general information only. It is not medical advice and does not "
-    "replace a consultation with a doctor, pharmacist or other qualified professional."
-)
+#: none unless the site sets one (a health site makes it required in its own site.schema.json)
+DEFAULT_DISCLAIMER = ""
 
 
 @dataclass(frozen=True)
@@ -41,15 +39,15 @@ class BuildOptions:
 @dataclass(frozen=True)
 class Topics:
     """What a page's ``topic`` can be and which record fields tag records with topics: the
-    site's own vocabulary (body parts here, say; migraine or tension on a headache site).
+    site's own vocabulary (parts of the body on one site, say; kinds of headache on another).
 
     ``site.yaml``::
 
         topics:
-          values: [ankle, calf, foot, toe, leg]   # topics that are not record ids
-          collections: [nutrients]                # ids of these records are topics too
-          fields: [body_parts, topics]            # record fields that list a record's topics
-          describe: a body part or a nutrient id  # wording for messages
+          values: [spring, summer]                # topics that are not record ids
+          collections: [plants]                   # ids of these records are topics too
+          fields: [seasons, topics]               # record fields that list a record's topics
+          describe: a season or a plant id        # wording for messages
     """
 
     values: tuple[str, ...] = ()
@@ -80,7 +78,7 @@ class Topics:
 
 @dataclass
 class SiteConfig:
-    title: str = "Cramp Guide"
+    title: str = "Untitled site"
     base_url: str = "/"
     language: str = "en"
     description: str = ""
@@ -104,7 +102,7 @@ class SiteConfig:
         return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
     def url(self, path: str) -> str:
-        """Site-relative path (``/calf-cramps/``) -> URL path under the base path."""
+        """Site-relative path (``/some-page/``) -> URL path under the base path."""
         if not path.startswith("/"):
             return path
         return self.base_path + path.lstrip("/")

@@ -163,14 +163,23 @@ def test_refuses_folder_not_made_by_the_tool(site: Path, tmp_path: Path, capsys)
 def test_an_output_folder_of_an_earlier_version_is_still_ours(site: Path, tmp_path: Path) -> None:
     """Output folders made before the engine had its own name carry the old marker: they are
     rebuilt (and then carry the new one), not refused as someone else's folder."""
-    from engine.layout import LEGACY_MARKERS, MARKER
+    from engine.layout import MARKER, MARKER_TEXT
     old = tmp_path / "old-output"
     old.mkdir()
-    (old / LEGACY_MARKERS[0]).write_text("generated")
+    (old / ".earlier-name-output").write_text(MARKER_TEXT)
     (old / "stale.html").write_text("<p>from an earlier build</p>")
     assert cli(site, "build", "-q", "--output", str(old)) == 0
     assert (old / MARKER).is_file() and (old / "index.html").is_file()
     assert not (old / "stale.html").exists()
+
+
+def test_a_look_alike_marker_with_other_text_does_not_make_a_folder_ours(site: Path, tmp_path: Path) -> None:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / ".my-output").write_text("my own notes\n")
+    (precious / "thesis.txt").write_text("do not delete")
+    assert cli(site, "build", "-q", "--output", str(precious)) == 2
+    assert (precious / "thesis.txt").read_text() == "do not delete"
 
 
 def test_clean_removes_output(site: Path) -> None:

@@ -24,8 +24,21 @@ def test_base_path_and_origin(base: str, path: str, origin: str) -> None:
 
 def test_defaults_when_site_yaml_is_empty() -> None:
     config = config_from_data({})
-    assert config.title and config.disclaimer and config.language == "en"
+    assert config.title and config.language == "en"
+    assert config.disclaimer == ""     # the engine has no disclaimer of its own; the site's schema requires one
     assert config.base_path == "/"
+
+
+def test_the_health_site_cannot_drop_its_disclaimer(real_site, capsys) -> None:
+    """The engine makes no disclaimer up; the cramp site's own site.schema.json requires it."""
+    from conftest import cli_text
+    site_yaml = real_site / "data/site.yaml"
+    text = site_yaml.read_text(encoding="utf-8")
+    start = text.index("\ndisclaimer:") + 1
+    end = text.index("\nauthor:", start) + 1            # the key and its folded lines
+    site_yaml.write_text(text[:start] + text[end:], encoding="utf-8")
+    code, out = cli_text(real_site, "check", capsys=capsys)
+    assert code == 1 and "data/site.yaml:3:1: error: missing required field 'disclaimer'" in out, out
 
 
 def test_command_line_overrides_base_url() -> None:

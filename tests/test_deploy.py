@@ -124,15 +124,15 @@ def test_deploy_refuses_a_foreign_folder(small_repo, tmp_path):
 
 
 def test_deploy_replaces_a_folder_an_earlier_version_deployed(small_repo, tmp_path):
-    from engine.publish.deploy import LEGACY_DEPLOY_MARKERS
+    from engine.publish.deploy import DEPLOY_MARKER_TEXT
     dest = tmp_path / "site"
     dest.mkdir()
-    (dest / LEGACY_DEPLOY_MARKERS[0]).write_text("deployed")
+    (dest / ".earlier-name-deploy").write_text(DEPLOY_MARKER_TEXT)
     (dest / "gone.html").write_text("old page")
     run = run_cli(small_repo, "deploy", *HTTPS, "--to", str(dest))
     assert run.code == 0, run
     assert (dest / DEPLOY_MARKER).is_file() and not (dest / "gone.html").exists()
-    assert not (dest / LEGACY_DEPLOY_MARKERS[0]).exists()
+    assert not (dest / ".earlier-name-deploy").exists()
 
 
 # -- a refused deploy changes nothing --------------------------------------------

@@ -75,10 +75,3 @@ def test_a_schema_without_id_is_a_warning_that_says_what_to_add(real_site: Path,
     assert "schemas/causes.schema.json:1:1: warning: schema has no $id" in out, out
     assert 'add "$id": "causes.schema.json"' in out
 
-
-def test_the_editor_settings_map_every_data_file_to_its_schema() -> None:
-    """.vscode/settings.json gives VS Code's YAML extension the schemas: it must not fall behind."""
-    mapping = json.loads((ROOT / ".vscode/settings.json").read_text(encoding="utf-8"))["yaml.schemas"]
-    wanted = {f"schemas/{d.stem}.schema.json": f"data/{d.name}" for d in (ROOT / "data").glob("*.yaml")
-              if (ROOT / "schemas" / f"{d.stem}.schema.json").is_file()}
-    assert mapping == wanted

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
+from .. import NAME
 from ..diagnostics import ContentError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -98,7 +99,7 @@ def run(args: argparse.Namespace, project: Project, console: Console) -> int:
     config = planned_config(project, args.base_url)
     if config is not None:
         check_base_url(config, args.allow_non_https_base_url, console)
-    with tempfile.TemporaryDirectory(prefix="cramp-guide-deploy-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{NAME}-deploy-") as tmp:
         return build_check_publish(args, project, console, Path(tmp) / "site")
 
 

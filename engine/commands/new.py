@@ -77,7 +77,7 @@ def site_topics(project: Project) -> list[str]:
 
 
 def topic_line(topic: str | None, valid: list[str]) -> str:
-    """The front-matter line(s) for the topic: ``topic: calf`` for a valid one, else a comment
+    """The front-matter line(s) for the topic: ``topic: NAME`` for a valid one, else a comment
     listing the valid ones (an invented topic would make the page's blocks select nothing)."""
     if topic and topic in valid:
         return f"topic: {topic}"
@@ -89,7 +89,7 @@ def topic_line(topic: str | None, valid: list[str]) -> str:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("new", help="create a page from the site's archetype, or a new site",
                        description='Create content/<slug>.md from templates/archetypes/KIND.md, e.g.: '
-                                   'build.py new article "Hand cramps"; or a new site: build.py new site DIR')
+                                   'build.py new article "My new page"; or a new site: build.py new site DIR')
     p.add_argument("kind", help="'site', or an archetype in templates/archetypes/ (e.g. 'article')")
     p.add_argument("title", help="the page title, in quotes (for 'site': the folder to create)")
     p.add_argument("--slug", help="file and URL name (default: from the title)")
@@ -109,7 +109,7 @@ def run(args: argparse.Namespace, project: Project, console: Console) -> int:
                          + (f"use one of: {', '.join(kinds + ['site'])}" if kinds else "add one, or use 'site'"))
     slug = args.slug or slugify(args.title)
     if not slug or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
-        raise UsageError(f"cannot make a file name from {args.title!r}; give --slug like 'hand-cramps'")
+        raise UsageError(f"cannot make a file name from {args.title!r}; give --slug like 'my-new-page'")
     if len(slug) > MAX_SLUG:     # a file name over 255 bytes is an OSError, and a URL nobody can type
         raise UsageError(f"the slug {slug[:40]}... is {len(slug)} characters long; give a shorter one "
                          f"(at most {MAX_SLUG}) with --slug")

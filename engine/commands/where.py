@@ -6,8 +6,7 @@ cited (``PageResult.cited``), the same records the build cache keeps to decide w
 re-render.  The site is loaded, checked and rendered in memory (as ``check`` does, nothing
 is written), so the answer is never that of a stale cache.
 
-``ID`` is a record id of any collection (``magnesium``) or a reference id
-(``nhs-leg-cramps``); ``COLLECTION:ID`` picks one collection when an id is in several.
+``ID`` is a record id of any collection or a reference id (any id in data/); ``COLLECTION:ID`` picks one collection when an id is in several.
 An id that no data file defines exits 1 with a did-you-mean hint.
 """
 
@@ -24,9 +23,9 @@ from ..project import Project
 
 @dataclass(frozen=True)
 class Use:
-    url: str          # site-relative, e.g. "/nutrients/magnesium/"
-    source: str       # the file that defines the page, e.g. "content/calf-cramps.md"
-    how: str          # "shows nutrients[magnesium]" or "cites nhs-leg-cramps"
+    url: str          # site-relative, e.g. "/plants/basil/"
+    source: str       # the file that defines the page, e.g. "content/some-page.md"
+    how: str          # "shows plants[basil]" or "cites some-source"
 
 
 class UnknownId(Exception):
@@ -38,10 +37,10 @@ class UnknownId(Exception):
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("where", help="list the pages that show or cite a record or reference id",
                        description="Print the URL and source file of every page that shows a data record "
-                                   "or cites a reference, e.g. 'build.py where magnesium', "
-                                   "'build.py where nhs-leg-cramps'. Use COLLECTION:ID when an id is in "
+                                   "or cites a reference, e.g. 'build.py where ID' with any id from data/. "
+                                   "Use COLLECTION:ID when an id is in "
                                    "several collections. Exit 1 for an id no data file defines.")
-    p.add_argument("id", help="a record id (magnesium), a reference id (nhs-leg-cramps) or COLLECTION:ID")
+    p.add_argument("id", help="a record id, a reference id or COLLECTION:ID")
     p.add_argument("--base-url", metavar="URL", help="override base_url from data/site.yaml")
     p.set_defaults(run=run)
 

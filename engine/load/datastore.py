@@ -1,9 +1,9 @@
 """The data files as collections of records with ids.
 
 Every top-level key of a data file whose value is a list of mappings with an
-``id`` is a *collection* (``nutrients``, ``faqs``, ``red_flags`` ...).  All
+``id`` is a *collection* (``faqs``, ``references`` and the site's own).  All
 templates and Markdown blocks reach data through this store, which is what
-lets a nutrient's facts live in exactly one place and lets each page record
+lets a record's facts live in exactly one place and lets each page record
 which records it showed (for incremental rebuilds and "discussed on" lists).
 """
 
@@ -77,7 +77,7 @@ def has_topic(record: dict[str, Any], topic: str, fields: tuple[str, ...] = TOPI
 
 
 def field_value(record: dict[str, Any], dotted_path: str) -> Any:
-    """``cramp_link.evidence`` -> record["cramp_link"]["evidence"]; raises KeyError if absent."""
+    """``source.year`` -> record["source"]["year"]; raises KeyError if absent."""
     value: Any = record
     for part in dotted_path.split("."):
         if not isinstance(value, dict) or part not in value:

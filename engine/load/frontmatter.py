@@ -43,7 +43,7 @@ def split(text: str, rel: str) -> FrontMatter:
             if not isinstance(meta.data, dict):
                 raise ContentError(Diagnostic(
                     rel, 2, 1, "error", "front matter must be a set of 'field: value' lines", "",
-                    "write e.g. 'title: Calf cramps' between the '---' lines"))
+                    "write e.g. 'title: Your page title' between the '---' lines"))
             body = "\n".join(lines[index + 1:])
             if CONTROL_RE.search(body):
                 raise ContentError(control_characters(body, index + 2, rel))

@@ -25,8 +25,8 @@ from .yamlsource import YamlDoc, decode, load_yaml_file, parse_yaml
 class SourcePage:
     """One Markdown file from ``content/``."""
 
-    rel: str            # "content/calf-cramps.md"
-    name: str           # path inside content/ without suffix: "calf-cramps", "guides/x"
+    rel: str            # "content/some-page.md"
+    name: str           # path inside content/ without suffix: "some-page", "guides/x"
     meta: YamlDoc       # front matter, with positions
     body: str
     body_line: int

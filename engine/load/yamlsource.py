@@ -5,7 +5,7 @@ keys (the last one wins).  Editors need both: a message that points at the
 line, and a loud complaint when a key is written twice.  So we let the
 (C, when available) composer build the node tree, which keeps marks, and
 construct plain Python values from it ourselves, recording the position of
-every key and value by its path (``("nutrients", 0, "food_sources")``).
+every key and value by its path (``("faqs", 0, "answer")``).
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def unpack_positions(packed: bytes) -> tuple[dict[PathKey, tuple[int, int]], dic
 
 
 def dotted(path: PathKey, data: Any = None) -> str:
-    """``nutrients[potassium].name``: a field's place for messages.  With the document's *data*,
+    """``faqs[opening-hours].answer``: a field's place for messages.  With the document's *data*,
     a list entry that is a record is named by its ``id`` (editors know records by id, and an
     index changes whenever a record is added above it); otherwise, and for plain lists, by index.
     """

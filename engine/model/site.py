@@ -26,14 +26,14 @@ class Page:
     """One output HTML page.
 
     ``source`` is set for pages written in Markdown; ``record`` for pages
-    generated from a data record (one page per nutrient).  Slots: ten thousand
+    generated from a data record (one page per record of a collection).  Slots: ten thousand
     of these are made on every build of a large site.
     """
 
-    kind: str                      # article | page | home | nutrient | references ...
+    kind: str                      # article | page | home | references, or a generate rule's kind
     rel: str                       # the file that defines it, for messages
-    url: str                       # site-relative, e.g. "/calf-cramps/"
-    output: str                    # path inside output/, e.g. "calf-cramps/index.html"
+    url: str                       # site-relative, e.g. "/some-page/"
+    output: str                    # path inside output/, e.g. "some-page/index.html"
     title: str
     template: str
     description: str = ""

@@ -3,7 +3,7 @@
 Decides every page's URL, output path, template, dates and breadcrumbs.
 Pages come from two places: Markdown files in ``content/`` and one page per
 record of the collections listed under ``generate`` in ``site.yaml``
-(one page per nutrient on the cramp site), so no Markdown file is needed for them.
+(``generate:`` in site.yaml: one page per record of a collection), so no Markdown file is needed for them.
 """
 
 from __future__ import annotations

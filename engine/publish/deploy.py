@@ -19,14 +19,20 @@ from typing import Iterable
 
 from .. import NAME
 from ..diagnostics import UsageError
-from ..layout import MARKER
+from ..layout import MARKER, same_text
 from ..project import Project
 
 DEPLOY_MARKER = f".{NAME}-deploy"
-#: the deploy marker of earlier versions: a folder carrying it was deployed by this tool too
-LEGACY_DEPLOY_MARKERS = (".cramp-guide-deploy",)
+DEPLOY_MARKER_TEXT = ("Deployed by 'python build.py deploy --to'; files not in the site "
+                      "are deleted on every deploy.\n")
 SKIP = {MARKER}
 
+
+
+def deployed_here(dest: Path) -> bool:
+    """Whether *dest* was deployed by this tool: its marker, or the same text under the
+    ``.NAME-deploy`` name of a version from before the engine had its own name."""
+    return (dest / DEPLOY_MARKER).is_file() or any(same_text(p, DEPLOY_MARKER_TEXT) for p in dest.glob(".*-deploy"))
 
 def git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=check)
@@ -95,7 +101,7 @@ def check_destination(dest: Path, force: bool = False, project: Project | None =
                                  f"outside the project")
     if dest.exists() and not dest.is_dir():
         raise UsageError(f"{dest} exists and is not a folder")
-    if dest.is_dir() and any(dest.iterdir()) and not force and not any((dest / name).is_file() for name in (DEPLOY_MARKER, *LEGACY_DEPLOY_MARKERS)):
+    if dest.is_dir() and any(dest.iterdir()) and not force and not deployed_here(dest):
         raise UsageError(f"refusing to deploy into {dest}: it is not empty and was not made by "
                          f"'build.py deploy' (no {DEPLOY_MARKER}); use --force to replace its contents")
     return dest
@@ -146,7 +152,6 @@ def sync_to_dir(out: Path, dest: Path, force: bool = False, project: Project | N
                 result.deleted.append(rel)
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
-    (dest / DEPLOY_MARKER).write_text("Deployed by 'python build.py deploy --to'; files not in the site "
-                                      "are deleted on every deploy.\n", encoding="utf-8")
+    (dest / DEPLOY_MARKER).write_text(DEPLOY_MARKER_TEXT, encoding="utf-8")
     result.deleted.sort()
     return result

@@ -1,6 +1,6 @@
 """Link check of a built output folder: every internal href/src, #fragment and asset must resolve.
 
-URLs in the output are root-relative with the base path (``/health/calf-cramps/``),
+URLs in the output are root-relative with the base path (``/health/some-page/``),
 so the checker needs the base path the site was built with; it reads it from
 the canonical link of the home page unless told.  Relative URLs are resolved
 against the page's own URL.  External links (http, https) are collected and

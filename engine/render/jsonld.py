@@ -112,6 +112,16 @@ def about(ctx: Any) -> dict[str, Any] | None:
     return None
 
 
+def audience_node(audience: Any) -> dict[str, Any]:
+    """``audience: Patient`` -> schema.org ``audience``; a mapping names the property and type
+    (``{property: medicalAudience, type: MedicalAudience, audienceType: Patient}``), so a site
+    can use a specialised vocabulary without the engine knowing it."""
+    if isinstance(audience, dict):
+        return {str(audience.get("property", "audience")): {"@type": str(audience.get("type", "Audience")),
+                                                            "audienceType": str(audience["audienceType"])}}
+    return {"audience": {"@type": "Audience", "audienceType": str(audience)}}
+
+
 def graph(ctx: Any) -> dict[str, Any]:
     page, config = ctx.page, ctx.site.config
     url = config.absolute_url(page.url)
@@ -131,7 +141,7 @@ def graph(ctx: Any) -> dict[str, Any]:
     if topic is not None:
         web_page["about"] = topic
         if spec.get("audience"):
-            web_page["medicalAudience"] = {"@type": "MedicalAudience", "audienceType": str(spec["audience"])}
+            web_page.update(audience_node(spec["audience"]))
     if page.last_reviewed:
         web_page["lastReviewed"] = page.last_reviewed.isoformat()
     # reviewedBy claims a medical review: only a reviewer recorded as a clinician gives one

@@ -4,7 +4,7 @@ Each page is rendered with a :class:`PageContext` that numbers its
 citations, renders the data blocks its Markdown places (``::: faqs``) and
 records what it used (templates, records, source file) so that later
 stages can rebuild only what a change affects.  Pages that summarise other
-pages (nutrient pages listing the articles that discuss them, the
+pages (a record's page listing the articles that discuss it, the
 references page listing who cites what) are rendered in a second pass.
 """
 

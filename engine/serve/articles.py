@@ -23,7 +23,7 @@ FENCE = "---"
 
 
 def editable_article(project: Project, name: str) -> Path | None:
-    """``content/NAME`` (``calf-cramps.md``, ``guides/x.md``) if the editor may write it."""
+    """``content/NAME`` (``some-page.md``, ``guides/x.md``) if the editor may write it."""
     if not name.endswith(".md") or "\0" in name or "\\" in name or any(
             part in ("", ".", "..") or part.startswith(".") for part in name.split("/")):
         return None

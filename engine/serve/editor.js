@@ -1,6 +1,6 @@
 // The preview's editor (engine/serve/editor.py): reads the form generated from the schema
 // (engine/serve/forms.py) back into a document, saves it as JSON, shows the messages of the
-// checks next to the fields they name (nutrients[magnesium].name), and handles list entries.
+// checks next to the fields they name (faqs[opening-hours].answer), and handles list entries.
 (function () {
   "use strict";
   var form = document.getElementById("editor");

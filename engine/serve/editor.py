@@ -32,7 +32,7 @@ EDITOR_JS = Path(__file__).with_name("editor.js")
 
 
 def editable_data_file(project: Project, name: str) -> Path | None:
-    """The data file *name* (``nutrients.yaml``) if the editor may write it, else None."""
+    """The data file *name* (``faqs.yaml``) if the editor may write it, else None."""
     if "/" in name or "\\" in name or name.startswith(".") or not name.endswith(".yaml") or "\0" in name:
         return None
     path = project.data_dir / name

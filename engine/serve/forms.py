@@ -1,7 +1,7 @@
 """HTML forms generated from the site's JSON Schemas, for the preview's editor (``/_edit/``).
 
-Nothing here is written by hand per data file: the form of ``data/nutrients.yaml`` is
-``schemas/nutrients.schema.json`` walked with the file's current values.  What each schema
+Nothing here is written by hand per data file: the form of ``data/faqs.yaml`` is
+``schemas/faqs.schema.json`` walked with the file's current values.  What each schema
 construct becomes:
 
     {"type": "object", "properties": ...}   a fieldset per object, one field per property
@@ -16,7 +16,7 @@ construct becomes:
     "required"                              the field is marked "(required)"
 
 Each field says how its value is read back (``data-kind``) and its place in the document
-(``name``, as messages name it: ``nutrients[magnesium].name``).  The browser script
+(``name``, as messages name it: ``faqs[opening-hours].answer``).  The browser script
 (``editor.js``) rebuilds the document from the form's structure, so adding, removing and
 moving list entries needs no renumbering.  Optional fields that the file does not have are
 shown empty and marked ``data-absent``: left empty, they stay out of the file.

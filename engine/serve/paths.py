@@ -36,7 +36,7 @@ class Target:
     """What a request path maps to inside output/."""
 
     status: int                     # 200, 301 (redirect), 404 or 414
-    rel: str = ""                   # the requested file, inside output/ ("calf-cramps/index.html")
+    rel: str = ""                   # the requested file, inside output/ ("some-page/index.html")
     file: Path | None = None        # the file to send (404.html for a missing page)
     location: str = ""              # for redirects
 

@@ -7,7 +7,7 @@ is kept for the life of the preview, with its own :class:`IncrementalBuilder` (i
 output folder and cache, in the same temporary folder): before each check the copy is
 brought up to date with the project (files whose size or modification time differ are
 copied again, with their times; files gone are deleted), the would-be file is put in place,
-and the copy is rebuilt.  Only what the file affects is rendered again (a magnesium food
+and the copy is rebuilt.  Only what the file affects is rendered again (one record's
 source: the 10 pages that show it), and a failing build raises the same ContentError with
 the same messages.  A rebuild never touches the project or its output folder.
 

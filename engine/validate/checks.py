@@ -98,7 +98,7 @@ def check_data_shapes(sources: Sources, report: Report, checked: set[str]) -> No
         if stem not in checked and not isinstance(doc.data, dict):
             kind = type(doc.data).__name__
             report.extend([doc.diag((), f"expected a mapping of 'key: value' at the top level, found a {kind}",
-                                    hint="start the file with e.g. 'nutrients:' and indent the list under it")])
+                                    hint=f"start the file with e.g. '{stem}:' and indent the list under it")])
 
 
 # -- 2. cross-record checks --------------------------------------------------
@@ -119,7 +119,7 @@ def check_ids(store: DataStore, report: Report, checked: set[str]) -> None:
                 if not isinstance(rid, str) or not SLUG_RE.match(rid):
                     if stem not in checked:  # the schema reports it otherwise
                         report.extend([doc.diag(path, f"id {rid!r} must be lowercase letters, digits and '-'",
-                                                hint="e.g. 'vitamin-b12'")])
+                                                hint="e.g. 'first-record'")])
                     continue
                 full = f"{key}:{rid}"
                 if full in seen:
@@ -216,7 +216,7 @@ def topic_hint(topic: str, names: set[str], topics: Topics) -> str:
 def check_record_topics(store: DataStore, report: Report, topics: Topics) -> None:
     """Values of the ``topics`` fields of records (FAQ topics, say) must be known topics.
 
-    Fields whose values the schema already limits (an enum of body parts) are checked there;
+    Fields whose values the schema already limits (an enum of topics) are checked there;
     a free list of ids such as an FAQ's ``topics`` is checked here, when the site lists its
     topics at all."""
     names = topic_names(store, topics)
@@ -430,7 +430,7 @@ def check_directive(src: SourcePage, lineno: int, line: str, store: DataStore,
     if name == "comparison":
         if len(args) != 1:
             report.error(src.rel, lineno, col, "'::: comparison' needs exactly one table id", "",
-                         "e.g. '::: comparison calf-nutrients'")
+                         "e.g. '::: comparison " + (min(comparisons) if comparisons else "TABLE-ID") + "'")
         elif args[0] not in comparisons:
             report.error(src.rel, lineno, col + line.strip().find(args[0]), f"unknown comparison table '{args[0]}'",
                          "", suggest(args[0], comparisons) or "define it in data/comparisons.yaml")

@@ -3,8 +3,8 @@ source is recorded as supporting it.
 
 The site's schemas say which fields are not statements (``"x-statement": false``
 beside a field: names, questions, captions) and which enums a data collection
-explains (``"x-legend": "evidence_grades"``) and which strings are ids of
-another collection (``"x-ref": "faq_groups"``); the engine knows neither the
+explains (``"x-legend": "levels"``) and which strings are ids of
+another collection (``"x-ref": "groups"``); the engine knows neither the
 fields nor the collections.  A statement is cited by the ``references`` list
 of the object that holds it (the record, or a nested object such as one
 graded answer), so each citation sits next to the words it backs; an object

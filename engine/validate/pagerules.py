@@ -8,11 +8,11 @@ build cache keeps for incremental builds), so the check holds for pages taken
 from the cache too and cannot be satisfied by text that merely looks right.
 
     rules:
-      - id: emergency-route
+      - id: safety-net
         pages: {kind: article}
-        must_show: {collection: red_flags, where: {tier: emergency}}
-        message: every article must show when to call 999
-        hint: place '::: red-flags' in the article
+        must_show: {collection: warnings, where: {level: high}}
+        message: every article must show the signs that need help at once
+        hint: place '::: warnings' in the article
 """
 
 from __future__ import annotations

@@ -28,7 +28,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from jsonschema.exceptions import ValidationError
 
 #: the tool's own schemas, used when a project has no schemas/ folder
-BUILTIN_SCHEMAS = Path(__file__).resolve().parent.parent.parent / "schemas"
+#: the engine's own schemas: site.yaml's settings and front matter.  A site's schemas/ folder
+#: may hold its own copy of either (stricter, or with its own descriptions), which wins.
+BUILTIN_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 FRONT_MATTER = "frontmatter"
 
 
@@ -56,15 +58,22 @@ def schema_digest(raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
+def schema_files(folder: Path) -> dict[str, Path]:
+    """Every schema a project uses, by file name: the engine's own, then the project's
+    ``schemas/`` folder (a file of the same name replaces the engine's)."""
+    found = {path.name: path for path in BUILTIN_SCHEMAS.glob("*.schema.json")}
+    if folder.is_dir():
+        found.update((path.name, path) for path in folder.glob("*.schema.json"))
+    return dict(sorted(found.items()))
+
+
 def schemas_fingerprint(folder: Path, rel_prefix: str = "schemas") -> str | None:
     """Digest of everything :func:`load_schemas` would read (None if a file cannot be read).
 
     Equal digests mean equal schema sets, so results computed with one stay right.
     """
-    if not folder.is_dir():
-        folder = BUILTIN_SCHEMAS
     digest = hashlib.blake2b(rel_prefix.encode("utf-8", "surrogatepass"), digest_size=16)
-    for path in sorted(folder.glob("*.schema.json")):
+    for path in schema_files(folder).values():
         try:
             raw = path.read_bytes()
         except OSError:
@@ -106,11 +115,9 @@ def load_schemas(folder: Path, rel_prefix: str = "schemas", trusted: Collection[
     jsonschema version (the source cache keeps them); those are not checked
     again.  The result is the same either way.
     """
-    if not folder.is_dir():
-        folder = BUILTIN_SCHEMAS
     raw: dict[str, bytes] = {}
     problems: list[Diagnostic] = []
-    for path in sorted(folder.glob("*.schema.json")):
+    for path in schema_files(folder).values():
         try:
             raw[path.name] = path.read_bytes()
         except OSError as exc:

@@ -158,7 +158,7 @@ def check_statements(rel: str, body: str, first_line: int, rules: StatementRules
     for block in parsed if parsed is not None else blocks(body, first_line):
         if EMPTY_CITE_RE.search(block.text):
             out.append(Diagnostic(rel, block.line, block.col, "error", "empty citation '[@]'", "citation",
-                                  "write the reference id after '@', e.g. [@nhs-leg-cramps]"))
+                                  "write the reference id after '@', e.g. [@source-id], an id from data/references.yaml"))
             continue
         for cited in CITE_RE.findall(block.text):
             ids = [part.strip().lstrip("@") for part in re.split(r"[;,]", cited[2:-1]) if part.strip()]
@@ -172,7 +172,7 @@ def check_statements(rel: str, body: str, first_line: int, rules: StatementRules
         if LINK_ONLY_RE.match(text) or words(plain(text)) < rules.min_words:
             continue
         out.append(Diagnostic(rel, block.line, block.col, "warning", "statement without a citation", "",
-                              "cite the source that backs it, e.g. [@nhs-leg-cramps]; if it is common-sense "
+                              "cite the source that backs it, e.g. [@source-id]; if it is common-sense "
                               "advice or about the site, end it with {: ." + " } or {: .".join(rules.markers) + " }"))
     return out
 

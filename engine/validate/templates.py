@@ -1,5 +1,5 @@
 """Template checks: syntax errors in any template, and which collections each data block
-selects with its ``args`` (so ``::: nutrients magnesium`` can be checked against them).
+selects with its ``args`` (so ``::: faqs some-topic`` can be checked against them).
 
 Kept apart from the page checks because the source cache keeps their result as one unit,
 keyed on every template's bytes (:class:`TemplateFiles`)."""
@@ -18,7 +18,7 @@ from ..diagnostics import Diagnostic
 from ..load.templates import make_env, template_diagnostic
 from ..load.yamlsource import not_utf8
 
-#: a block template's selection: ``records("nutrients", args)``
+#: a block template's selection: ``records("faqs", args)``
 RECORDS_CALL_RE = re.compile(r"""records\(\s*["']([a-z_]+)["']\s*,\s*args\b""")
 
 
