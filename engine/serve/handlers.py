@@ -3,8 +3,8 @@ livereload websocket (each browser hears only about its own page), the client sc
 the status; the editor's routes come from ``editor.py``.
 
 Kept apart from ``server.py``, which decides *when* to rebuild and whom to tell: these
-classes only answer requests, asking the :class:`~engine.serve.server.Preview` they are
-handed for what to serve.
+classes only answer requests, asking the preview they are handed (:class:`Preview`, the
+protocol below) for what to serve.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import json
 import mimetypes
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from livereload.handlers import LiveReloadHandler
@@ -22,11 +22,25 @@ from tornado import web
 from tornado.escape import json_decode
 
 from .. import NAME
+from ..console import Console
 from . import editor
-from .paths import MAX_URL
+from .paths import MAX_URL, Target
 
-if TYPE_CHECKING:
-    from .server import Preview
+
+
+class Preview(Protocol):
+    """What the handlers ask of the preview they are handed (``server.Preview`` is one): they
+    answer requests; it decides when to rebuild and whom to tell."""
+
+    console: Console
+
+    def status(self) -> dict[str, Any]: ...
+    def deps_of(self, url: str) -> tuple[str, str, set[str], str]: ...
+    def ready_early(self, raw_path: str) -> bool: ...
+    async def settled(self, timeout: float = ...) -> None: ...
+    def resolve(self, raw_path: str) -> Target: ...
+    def early_served(self) -> None: ...
+    def log_request(self, handler: web.RequestHandler) -> None: ...
 
 CLIENT_JS = Path(__file__).with_name("client.js")
 CLIENT_URL = "/__serve__/client.js"
