@@ -379,4 +379,8 @@ def check(project: Project, base_url: str | None = None, today: dt.date | None =
     """Validate and render in memory: catches template errors too, writes nothing."""
     loaded = load_site(project, base_url, today)
     render_site(project, loaded)
+    from .model.links import check_source_links
+    broken = check_source_links(loaded.site, loaded.sources.pages, loaded.store, project)
+    if broken:       # the same report a build's errors give: warnings too, then exit 1
+        raise ContentError(loaded.report.items + broken)
     return loaded.report

@@ -105,10 +105,14 @@ def collect(preview: Any, today: dt.date | None = None) -> Dashboard:
         found = list(report.sorted())
     except ContentError as exc:
         found = list(exc.diagnostics)
+    found_links: set[str] = set()
     for d in found:
         where = f"{d.path}:{d.line}" if d.line else d.path
         item = Item(d.message + (f" [{d.field}]" if d.field else ""), where, _link_for(d, urls))
-        if d.is_error:
+        if d.field == "link":           # found in the sources, at the line that wrote it
+            board.broken_links.append(item)
+            found_links.add(d.message.split("'")[1] if "'" in d.message else d.message)
+        elif d.is_error:
             board.errors.append(d.format())
         elif d.message == "statement without a citation" or "cites only sources" in d.message:
             board.uncited.append(item)
@@ -123,6 +127,8 @@ def collect(preview: Any, today: dt.date | None = None) -> Dashboard:
     if (preview.out / "index.html").is_file():
         links = check_links(preview.out, preview.base_path)
         for problem in links.broken:
+            if problem.url in found_links or problem.url.removeprefix(base) in found_links:
+                continue        # listed already, at its source line
             page = by_output.get(problem.file)
             rel = page.rel if page is not None else f"output/{problem.file}"
             href = base + page.url if page is not None else ""
