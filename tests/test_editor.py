@@ -278,3 +278,53 @@ def test_article_text_saved_from_the_browser(server: Server, repo: Path) -> None
             assert changed == ["-## Key points", "+## Main points"], diff
         finally:
             chromium.close()
+
+
+@browser
+def test_list_entries_added_removed_and_reordered_in_the_browser(server: Server, repo: Path) -> None:
+    """The list controls of a generated form: move an entry up, remove one, add one; the saved file
+    changes in exactly those lines, in the new order, and the published page follows."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright.sync_api import expect
+    nutrients = repo / "data" / "nutrients.yaml"
+    before = nutrients.read_text(encoding="utf-8")
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = chromium.new_context()
+            live = context.new_page()
+            live.goto(f"http://127.0.0.1:{server.port}/nutrients/magnesium/")
+            edit = context.new_page()
+            edit.goto(f"http://127.0.0.1:{server.port}/_edit/data/nutrients.yaml")
+            items = edit.locator('ol[data-name="nutrients[magnesium].food_sources.items"]')
+            values = items.locator(":scope > li input")
+            expect(values).to_have_count(5)
+            assert values.evaluate_all("els => els.map(e => e.value)") == [
+                "beans and peas", "nuts", "seeds", "wholegrains", "green leafy vegetables"]
+            entry = items.locator(":scope > li").nth(1)                       # "nuts"
+            entry.get_by_role("button", name="move up in items").click()
+            items.locator(":scope > li").nth(2).get_by_role("button", name="remove from items").click()  # "seeds"
+            add = items.locator("xpath=following-sibling::button[1]")
+            expect(add).to_have_text("Add to items")
+            add.click()
+            expect(values).to_have_count(5)
+            new = values.nth(4)
+            expect(new).to_be_focused()                                      # typing can start at once
+            new.fill("dark chocolate")
+            assert values.evaluate_all("els => els.map(e => e.value)") == [
+                "nuts", "beans and peas", "wholegrains", "green leafy vegetables", "dark chocolate"]
+            edit.get_by_role("button", name="Save").first.click()
+            expect(edit.locator("#status")).to_contain_text("Saved data/nutrients.yaml", timeout=30000)
+            after = nutrients.read_text(encoding="utf-8")
+            lines = after.splitlines()
+            start = lines.index("    food_sources:", next(i for i, l in enumerate(lines) if l == "  - id: magnesium"))
+            assert lines[start + 1:start + 7] == ["      items:", '        - "nuts"', '        - "beans and peas"',
+                                                  '        - "wholegrains"', '        - "green leafy vegetables"',
+                                                  '        - "dark chocolate"'], lines[start:start + 8]
+            diff = git(repo, "diff", "--numstat", "--", "data/nutrients.yaml").split()
+            assert diff[:2] == ["2", "2"], diff      # +nuts -nuts (moved), -seeds, +dark chocolate: nothing else
+            assert after.split("\n", 2)[:2] == before.split("\n", 2)[:2]   # the comments above stay
+            expect(live.locator("main")).to_contain_text("dark chocolate", timeout=15000)
+            expect(live.locator("main")).not_to_contain_text("seeds")
+        finally:
+            chromium.close()
