@@ -16,8 +16,11 @@ into a new full file when it grows past a twentieth of the pages):
                  the dependencies it recorded, the records it showed and the
                  references it cited (for second-pass listings), the hash of
                  the HTML it produced, and the stat of the file written.  The
-                 HTML itself is not stored: the output folder holds it, and the
-                 stat says whether that copy can be trusted.
+                 output folder's copy is trusted when its stat is the recorded
+                 one, or else when its bytes hash to the recorded hash; the
+                 bytes themselves are kept by hash in ``build-*.files/``
+                 (blobs.py), so a fresh clone with no output folder writes its
+                 pages without rendering them.
 * ``files``    - hash and stat of every other file written (static, site-wide outputs).
 * ``site_deps``- per site-wide file (sitemap, feed, 404 ...): the numbers of
                  the dependencies it was made from, like a page's.
@@ -26,6 +29,13 @@ into a new full file when it grows past a twentieth of the pages):
 * ``warnings`` - the diagnostics of that build, to repeat them on a no-op.
 
 ``.cache/jinja/`` holds the compiled templates (:func:`template_bytecode`).
+
+Nothing stored depends on where the project is: paths are relative to the project
+root (an output folder outside the project is named by its absolute path, the one
+case that does not travel), every entry is valid when the *content* it was made
+from is (stats are only a shortcut: an unknown stat means reading and hashing),
+and the version key hashes the engine's code, not its file times.  So ``.cache/``
+copied to another folder or restored into a fresh clone (CI) is used as it is.
 
 The folder is safe to delete at any time; it is git-ignored.
 """
@@ -48,7 +58,7 @@ from ..deps import Dep
 from ..project import Project
 from . import store
 
-FORMAT = 7   # 7: asset URLs are per-page dependencies, not part of the whole cache's key
+FORMAT = 8   # 8: named by the output folder relative to the project; output bytes kept (blobs.py)
 DEPENDENCIES = ("Jinja2", "Markdown", "MarkupSafe", "PyYAML", "jsonschema", "pagefind", "nh3")
 
 Stat = tuple[int, int, int]   # size, mtime_ns, inode
@@ -231,8 +241,24 @@ class BuildCache:
     origin: tuple[str, dict[str, PageEntry]] | None = field(default=None, repr=False, compare=False)
 
 
+def output_key(project: Project, out: Path) -> str:
+    """Which output folder a build cache describes, the same wherever the project is:
+    its path relative to the project root (``output``), or its absolute path when it is
+    outside the project (that cache then does not travel with the project)."""
+    out = out.resolve()
+    try:
+        return "project:" + out.relative_to(project.root.resolve()).as_posix()
+    except ValueError:
+        return "absolute:" + str(out)
+
+
 def cache_file(project: Project, out: Path) -> Path:
-    return project.cache_dir / f"build-{h(str(out.resolve()))}.pickle"
+    return project.cache_dir / f"build-{h(output_key(project, out))}.pickle"
+
+
+def blobs_dir(project: Project, out: Path) -> Path:
+    """Where the bytes of *out*'s files are kept by hash (see blobs.py)."""
+    return cache_file(project, out).with_suffix(".files")
 
 
 @dataclass
@@ -488,6 +514,20 @@ class Listing:
         return True, None
 
 
+def file_intact(out: Path, rel: str, stat: Stat | None, digest: str = "") -> bool:
+    """Whether the output folder's *rel* is the file the cache describes: the same stat,
+    or else (copied, restored, touched) bytes that hash to *digest*."""
+    path = out / rel
+    if stat is not None and stat_of(path) == stat:
+        return True
+    if not digest:
+        return False
+    try:
+        return h(path.read_bytes()) == digest
+    except OSError:
+        return False
+
+
 def outputs_intact(out: Path, outputs: dict[str, Stat | None]) -> bool:
     """Every file a build wrote is still there, unmodified (by stat)."""
     base = str(out) + os.sep
@@ -508,7 +548,8 @@ def template_bytecode(project: Project) -> Any:
 
     Compiling the templates is a tenth of a second of every build that renders
     anything, however little; Jinja keys each entry on the template's source,
-    so an edited template is compiled again.  An unreadable or damaged entry
+    so an edited template is compiled again; entries are named by the template's
+    path relative to the project, so they survive a move or a clone.  An unreadable or damaged entry
     is compiled again too, never an error.  Entries are kept per
     :func:`version_key`, which covers the Jinja version and the engine code
     that sets up the environment (what the source checksum does not).
@@ -524,7 +565,20 @@ def template_bytecode(project: Project) -> Any:
         except OSError:
             return None
 
+    root = str(project.root.resolve())
+
     class SafeBytecodeCache(jinja2.FileSystemBytecodeCache):
+        def get_cache_key(self, name: str, filename: str | None = None) -> str:
+            """Jinja's key hashes the template's absolute file name: moved or cloned, the
+            project would compile every template again.  Relative to the project root
+            instead (Jinja checks each entry against the template's source anyway)."""
+            if filename is not None:
+                try:
+                    filename = Path(filename).resolve().relative_to(root).as_posix()
+                except (ValueError, OSError):
+                    pass
+            return super().get_cache_key(name, filename)
+
         def load_bytecode(self, bucket: Any) -> None:
             try:
                 super().load_bytecode(bucket)

@@ -1,0 +1,105 @@
+"""The bytes of every file a build wrote, kept in ``.cache/`` by content: what lets a fresh
+clone with only ``.cache/`` restored (CI) write its pages without rendering them.
+
+The build cache records, per output file, the hash of its bytes (``PageEntry.html``,
+``BuildCache.files``); it used to rely on the output folder to hold those bytes.  A
+fresh clone has no output folder, so every page was rendered again although the
+cache knew exactly what each one would be.  This store keeps one file per hash,
+named by it (``.cache/build-KEY.files/HASH``), next to the build cache of that
+output folder.
+
+* Adding costs a hard link to the file just written (no second copy on disk, and
+  a link per rendered page, not a write); a copy where linking is not possible.
+  The output is only ever replaced by rename (staged and in-place builds alike),
+  never rewritten in place, so a linked file keeps the bytes it was added with.
+* Every read is checked: the bytes must hash to the name.  A truncated, damaged
+  or edited file (someone wrote into the output folder in place) is removed and
+  the page is rendered, never written wrong.
+* :meth:`Blobs.prune` removes the files no entry of the current cache names.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Iterable
+
+from .cache import h
+
+#: a blob's name: the 24 hex digits of cache.h
+_NAME_LEN = 24
+
+
+class Blobs:
+    """The content-addressed copies of one output folder's files (see module docstring)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._names: set[str] | None = None
+
+    def names(self) -> set[str]:
+        """The hashes stored (listed once per build: a lookup of a missing one costs nothing)."""
+        if self._names is None:
+            try:
+                self._names = {name for name in os.listdir(self.folder) if len(name) == _NAME_LEN}
+            except OSError:
+                self._names = set()
+        return self._names
+
+    def get(self, digest: str) -> bytes | None:
+        """The bytes stored for *digest*, or None when absent or not what the name says."""
+        if digest not in self.names():
+            return None
+        path = self.folder / digest
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        if h(data) != digest:
+            self.drop(digest)
+            return None
+        return data
+
+    def drop(self, digest: str) -> None:
+        self.names().discard(digest)
+        try:
+            (self.folder / digest).unlink()
+        except OSError:
+            pass
+
+    def add(self, digest: str, path: Path) -> None:
+        """Keep *path* (a file just written whose bytes hash to *digest*) under its hash."""
+        names = self.names()
+        if digest in names:
+            return
+        target = self.folder / digest
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(path, target)
+            except FileExistsError:
+                pass
+            except OSError:     # another file system, or no hard links: a copy, written whole
+                tmp = target.with_name(f"{digest}.tmp-{os.getpid()}")
+                shutil.copyfile(path, tmp)
+                os.replace(tmp, target)
+        except OSError:
+            return              # costs a render on a fresh clone, nothing else
+        names.add(digest)
+
+    def prune(self, wanted: Iterable[str]) -> None:
+        """Remove every stored file no current entry names (and leftover temporary files)."""
+        keep = set(wanted)
+        try:
+            entries = os.listdir(self.folder)
+        except OSError:
+            return
+        for name in entries:
+            if name not in keep:
+                try:
+                    os.unlink(self.folder / name)
+                except OSError:
+                    pass
+        if self._names is not None:
+            self._names &= keep
