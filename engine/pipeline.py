@@ -20,7 +20,7 @@ from .incremental import cache as cachemod
 from .incremental.cache import BuildCache, PageEntry, h, stat_of
 from .incremental.collector import collector_paused
 from .model.site import Loaded, ModelMemo
-from .incremental.blobs import Blobs
+from .incremental.blobs import Blobs, index_key, record_index, restore_index
 from .incremental.cache import file_intact
 from .incremental.pages import Early, Progress, global_fp, render_with_cache, site_files_with_cache, templates_fp
 from .layout import MARKER
@@ -331,11 +331,17 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
         writer.finish(wanted, previous)
         search = publish.wants_search_index(loaded, options)
         html_touched = any(r.endswith(".html") for r in writer.written + writer.removed)
+        search_key = _index_key(new_cache, loaded.config.language) if search and use_cache else ""
+        index_from = cache.search if cache is not None else None    # the index the cache keeps
         if isinstance(writer, StagedOutput) and search:
             if options.defer_search:   # live preview: keep the last index until it is refreshed
                 writer.carry_over(publish.SEARCH_DIR)
+                search_key = ""
             else:
-                build_index(writer.staging, loaded.config.language)
+                if not (blobs is not None and restore_index(blobs, index_from, search_key,
+                                                            writer.staging / publish.SEARCH_DIR)):
+                    build_index(writer.staging, loaded.config.language)
+                    index_from = None
                 writer.adopt(publish.SEARCH_DIR)
         elif isinstance(writer, InPlaceOutput) and not search and (out / publish.SEARCH_DIR).is_dir():
             writer.drop_dir(publish.SEARCH_DIR)
@@ -343,8 +349,12 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
     except BaseException:
         writer.discard()
         raise
-    if isinstance(writer, InPlaceOutput) and search and html_touched and not options.defer_search:
-        refresh_index(out, loaded.config.language)
+    if isinstance(writer, InPlaceOutput) and search and html_touched:
+        index_from = None
+        if options.defer_search:
+            search_key = ""
+        else:
+            refresh_index(out, loaded.config.language)
     # what is on disk now; a linked or untouched file kept its inode and mtime (an in-place
     # build's), but a staged build may have kept a file recognised by its bytes: stat it anew
     for rel, entry in rendered.entries.items():
@@ -360,6 +370,9 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
     if state is not None and state.model is not None and state.model.site is loaded.site:
         state.model.site_value = rendered.recorder.resolver.memo.get(SITE_PAGES)
     if use_cache:
+        if search_key and blobs is not None:
+            new_cache.search = (index_from if index_from is not None and index_from[0] == search_key
+                                else record_index(blobs, out / publish.SEARCH_DIR, search_key))
         _keep_bytes(blobs, out, new_cache, rendered.fresh or writer.written or writer.removed)
         if state is not None:
             state.cache = new_cache
@@ -371,6 +384,13 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
                        time.perf_counter() - started, len(rendered.fresh),
                        len(pages) - len(rendered.fresh), sorted(writer.written),
                        list(writer.removed), False, len(pages), in_place)
+
+
+def _index_key(cache: BuildCache, language: str) -> str:
+    """blobs.index_key of the HTML files *cache* describes (what the search index is made from)."""
+    html = [(rel, entry.html) for rel, entry in cache.pages.items() if rel.endswith(".html")]
+    html += [(rel, digest) for rel, (digest, _stat) in cache.files.items() if rel.endswith(".html")]
+    return index_key(html, language)
 
 
 def _keep_bytes(blobs: Blobs | None, out: Path, cache: BuildCache, changed: Any) -> None:
@@ -386,7 +406,8 @@ def _keep_bytes(blobs: Blobs | None, out: Path, cache: BuildCache, changed: Any)
         if digest not in have:
             blobs.add(digest, out / rel)
     if changed:
-        blobs.prune([e.html for e in cache.pages.values()] + [d for d, _s in cache.files.values()])
+        blobs.prune([e.html for e in cache.pages.values()] + [d for d, _s in cache.files.values()]
+                    + (list(cache.search[1].values()) if cache.search is not None else []))
 
 
 def _renderer(project: Project, loaded: Loaded, state: BuildState | None, use_cache: bool) -> SiteRenderer:

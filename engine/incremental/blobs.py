@@ -51,15 +51,26 @@ class Blobs:
         """The bytes stored for *digest*, or None when absent or not what the name says."""
         if digest not in self.names():
             return None
-        path = self.folder / digest
         try:
-            data = path.read_bytes()
+            data = (self.folder / digest).read_bytes()
         except OSError:
             return None
         if h(data) != digest:
             self.drop(digest)
             return None
         return data
+
+    def link_to(self, digest: str, target: Path) -> bool:
+        """Hard-link the stored file for *digest* as *target* (a new name in a staging folder),
+        after checking its bytes; False when it is absent or damaged (nothing is made then)."""
+        if self.get(digest) is None:
+            return False
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(self.folder / digest, target)
+        except OSError:
+            return False
+        return True
 
     def drop(self, digest: str) -> None:
         self.names().discard(digest)
@@ -103,3 +114,43 @@ class Blobs:
                     pass
         if self._names is not None:
             self._names &= keep
+
+
+# -- the search index ------------------------------------------------------------------
+#: the index a build made: (index_key, {path inside the index folder: hash of its bytes})
+SearchIndex = tuple[str, dict[str, str]]
+
+
+def index_key(html: Iterable[tuple[str, str]], language: str) -> str:
+    """What the search index is made from: every HTML file of the output (path and hash)
+    and the language (Pagefind's version is in the cache's version key)."""
+    return h(repr((language, sorted(html))))
+
+
+def restore_index(blobs: Blobs, stored: SearchIndex | None, key: str, folder: Path) -> bool:
+    """Put the index recorded as *stored* into *folder* (new) when it was made from the
+    same HTML (*key*) and every file of it is kept; False (and *folder* left absent or
+    to be overwritten by the indexer) otherwise.  Indexing runs a separate program over
+    every page: on a fresh clone it costs as much as the rest of the build."""
+    if stored is None or stored[0] != key or not stored[1]:
+        return False
+    for rel, digest in sorted(stored[1].items()):
+        if not blobs.link_to(digest, folder / rel):
+            shutil.rmtree(folder, ignore_errors=True)
+            return False
+    return True
+
+
+def record_index(blobs: Blobs, folder: Path, key: str) -> SearchIndex | None:
+    """The index now in *folder*, each file kept by hash; None if it cannot be read."""
+    files: dict[str, str] = {}
+    try:
+        for dirpath, _dirs, names in os.walk(folder):
+            for name in names:
+                path = Path(dirpath) / name
+                digest = h(path.read_bytes())
+                blobs.add(digest, path)
+                files[path.relative_to(folder).as_posix()] = digest
+    except OSError:
+        return None
+    return (key, files) if files else None

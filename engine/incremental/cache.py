@@ -27,6 +27,8 @@ into a new full file when it grows past a twentieth of the pages):
 * ``inputs``   - stat of every source file, for the "nothing changed" shortcut
                  (stored in the stamp only, see :class:`Stamp`).
 * ``warnings`` - the diagnostics of that build, to repeat them on a no-op.
+* ``search``   - the search index's files (by hash) and the HTML it was made from, so that
+                 a fresh clone need not run the indexer again (blobs.restore_index).
 
 ``.cache/jinja/`` holds the compiled templates (:func:`template_bytecode`).
 
@@ -237,6 +239,8 @@ class BuildCache:
     site_deps: dict[str, bytes] = field(default_factory=dict)   # site-wide file -> packed dep numbers
     site_files: tuple[str, ...] = ()     # the site-wide files made (a 404 page needs its template)
     listed: str = ""         # the first-pass pages, in order (pages._listed_fp)
+    #: the search index in the output: what it was made from and its files' hashes (blobs.SearchIndex)
+    search: tuple[str, dict[str, str]] | None = None
     #: the full file this cache's pages came from (its id and pages), for writing a delta; not stored
     origin: tuple[str, dict[str, PageEntry]] | None = field(default=None, repr=False, compare=False)
 

@@ -25,7 +25,7 @@ from ..diagnostics import ContentError, Diagnostic
 from ..model.site import Loaded
 from ..project import Project
 from ..validate.pagerules import check_page_rules
-from ..write.output import KEPT, InPlaceOutput, Output
+from ..write.output import KEPT, WRITTEN, InPlaceOutput, Output, StagedOutput
 from . import cache as cachemod
 from .blobs import Blobs
 from .cache import BuildCache, DepTable, PageEntry, fingerprint, h, pack_ids, stat_of, unpack_ids
@@ -410,12 +410,20 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
         return dirty
 
     def restored(rel: str, entry: PageEntry) -> bool:
-        """Write an unchanged page the output folder does not hold (a fresh clone) from the
-        bytes the cache keeps, if it keeps them; its stat is taken once it is in place."""
-        data = blobs.get(entry.html) if blobs is not None else None
-        if data is None:
+        """Put in place an unchanged page the output folder does not hold (a fresh clone) from
+        the bytes the cache keeps, if it keeps them: linked into a staging folder (the common
+        case: no output folder at all), else written.  Its stat is taken once it is in place."""
+        if blobs is None:
             return False
-        writer.put(rel, data)
+        if isinstance(writer, StagedOutput):
+            if not blobs.link_to(entry.html, writer.path(rel)):
+                return False
+            writer.note(rel, WRITTEN)
+        else:
+            data = blobs.get(entry.html)
+            if data is None:
+                return False
+            writer.put(rel, data)
         entries[rel] = PageEntry(entry.self_fp, entry.deps, entry.shown, entry.cited, entry.html, None,
                                  entry.inputs, entry.meta)
         return True
