@@ -53,6 +53,7 @@ import sys
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import CodeType
 from typing import Any, Callable, Iterable
 
 from .. import NAME
@@ -547,6 +548,12 @@ def outputs_intact(out: Path, outputs: dict[str, Stat | None]) -> bool:
     return True
 
 
+def _refiled(code: CodeType, filename: str) -> CodeType:
+    """*code* and the functions in it (a template's blocks and macros) compiled as from *filename*."""
+    consts = tuple(_refiled(c, filename) if isinstance(c, CodeType) else c for c in code.co_consts)
+    return code.replace(co_filename=filename, co_consts=consts)
+
+
 def template_bytecode(project: Project) -> Any:
     """A Jinja bytecode cache in ``.cache/jinja/``, or None if that folder cannot be made.
 
@@ -582,6 +589,16 @@ def template_bytecode(project: Project) -> Any:
                 except (ValueError, OSError):
                     pass
             return super().get_cache_key(name, filename)
+
+        def get_bucket(self, environment: Any, name: str, filename: str | None, source: str) -> Any:
+            """Jinja's bucket, its code naming the template's file where it is now: the name
+            compiled in is what Jinja reports (and template errors point at) as the template's
+            file, and an entry made before a move or in another clone names the old place."""
+            bucket = super().get_bucket(environment, name, filename, source)
+            code = bucket.code
+            if code is not None and filename is not None and code.co_filename != filename:
+                bucket.code = _refiled(code, filename)
+            return bucket
 
         def load_bytecode(self, bucket: Any) -> None:
             try:
