@@ -161,3 +161,24 @@ def test_template_errors_name_the_template_where_it_is_now(tmp_path: Path) -> No
     os.rename(a, b)
     assert render_error(b) == "templates/t.html:2"
     assert sorted(p.name for p in (b / ".cache" / "jinja").rglob("*.cache")) == [p.name for p in compiled]
+
+
+def test_the_kept_bytes_are_exactly_those_of_the_current_output(site: Path) -> None:
+    project, out = Project(site), site / "output"
+
+    def kept_and_needed() -> tuple[set[str], set[str]]:
+        cache = cachemod.load(project, out)
+        assert cache is not None
+        needed = {e.html for e in cache.pages.values()} | {d for d, _s in cache.files.values()}
+        kept = {p.name for p in cachemod.blobs_dir(project, out).iterdir()}
+        return kept, needed
+
+    built(site)
+    kept, needed = kept_and_needed()
+    assert kept == needed
+    edit(site / "content" / "calf-cramps.md", "\n## ", "\nMore.\n\n## ")
+    assert built(site).pages_rendered >= 1
+    kept_after, needed_after = kept_and_needed()
+    assert kept_after == needed_after and kept_after != kept       # the old page's bytes are gone
+    for rel in ("index.html", "calf-cramps/index.html"):          # and the output is what is kept
+        assert (cachemod.blobs_dir(project, out) / cachemod.h((out / rel).read_bytes())).is_file()

@@ -37,14 +37,17 @@ class Blobs:
     def __init__(self, folder: Path):
         self.folder = folder
         self._names: set[str] | None = None
+        self._others: list[str] = []      # anything else found there (a killed copy's temporary file)
 
     def names(self) -> set[str]:
         """The hashes stored (listed once per build: a lookup of a missing one costs nothing)."""
         if self._names is None:
             try:
-                self._names = {name for name in os.listdir(self.folder) if len(name) == _NAME_LEN}
+                found = os.listdir(self.folder)
             except OSError:
-                self._names = set()
+                found = []
+            self._names = {name for name in found if len(name) == _NAME_LEN}
+            self._others = [name for name in found if len(name) != _NAME_LEN]
         return self._names
 
     def get(self, digest: str) -> bytes | None:
@@ -101,19 +104,15 @@ class Blobs:
 
     def prune(self, wanted: Iterable[str]) -> None:
         """Remove every stored file no current entry names (and leftover temporary files)."""
-        keep = set(wanted)
-        try:
-            entries = os.listdir(self.folder)
-        except OSError:
-            return
-        for name in entries:
-            if name not in keep:
-                try:
-                    os.unlink(self.folder / name)
-                except OSError:
-                    pass
-        if self._names is not None:
-            self._names &= keep
+        names = self.names()
+        stale = names.difference(wanted)
+        for name in [*stale, *self._others]:
+            try:
+                os.unlink(self.folder / name)
+            except OSError:
+                pass
+        names -= stale
+        self._others = []
 
 
 # -- the search index ------------------------------------------------------------------
