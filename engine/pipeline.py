@@ -21,6 +21,7 @@ from .incremental.cache import BuildCache, PageEntry, h, stat_of
 from .incremental.collector import collector_paused
 from .model.site import Loaded, ModelMemo
 from .incremental.blobs import Blobs, index_key, record_index, restore_index
+from .incremental.bytecode import template_bytecode
 from .incremental.cache import file_intact
 from .incremental.pages import Early, Progress, global_fp, render_with_cache, site_files_with_cache, templates_fp
 from .layout import MARKER
@@ -425,7 +426,7 @@ def _renderer(project: Project, loaded: Loaded, state: BuildState | None, use_ca
         state.templates_fp = fp
         renderer = state.renderer
     if use_cache and renderer.env.bytecode_cache is None:
-        renderer.env.bytecode_cache = cachemod.template_bytecode(project)
+        renderer.env.bytecode_cache = template_bytecode(project)
     return renderer
 
 

@@ -139,7 +139,7 @@ def test_template_errors_name_the_template_where_it_is_now(tmp_path: Path) -> No
     what an error reports must be the template in the project being built."""
     import jinja2
 
-    from engine.incremental.cache import template_bytecode
+    from engine.incremental.bytecode import template_bytecode
     from engine.load.templates import template_diagnostic
 
     def render_error(root: Path) -> str:

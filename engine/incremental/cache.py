@@ -30,7 +30,7 @@ into a new full file when it grows past a twentieth of the pages):
 * ``search``   - the search index's files (by hash) and the HTML it was made from, so that
                  a fresh clone need not run the indexer again (blobs.restore_index).
 
-``.cache/jinja/`` holds the compiled templates (:func:`template_bytecode`).
+``.cache/jinja/`` holds the compiled templates (bytecode.py).
 
 Nothing stored depends on where the project is: paths are relative to the project
 root (an output folder outside the project is named by its absolute path, the one
@@ -53,7 +53,6 @@ import sys
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import CodeType
 from typing import Any, Callable, Iterable
 
 from .. import NAME
@@ -546,70 +545,3 @@ def outputs_intact(out: Path, outputs: dict[str, Stat | None]) -> bool:
     except OSError:
         return False
     return True
-
-
-def _refiled(code: CodeType, filename: str) -> CodeType:
-    """*code* and the functions in it (a template's blocks and macros) compiled as from *filename*."""
-    consts = tuple(_refiled(c, filename) if isinstance(c, CodeType) else c for c in code.co_consts)
-    return code.replace(co_filename=filename, co_consts=consts)
-
-
-def template_bytecode(project: Project) -> Any:
-    """A Jinja bytecode cache in ``.cache/jinja/``, or None if that folder cannot be made.
-
-    Compiling the templates is a tenth of a second of every build that renders
-    anything, however little; Jinja keys each entry on the template's source,
-    so an edited template is compiled again; entries are named by the template's
-    path relative to the project, so they survive a move or a clone.  An unreadable or damaged entry
-    is compiled again too, never an error.  Entries are kept per
-    :func:`version_key`, which covers the Jinja version and the engine code
-    that sets up the environment (what the source checksum does not).
-    """
-    import shutil
-
-    import jinja2
-    folder = project.cache_dir / "jinja" / version_key()
-    if not folder.is_dir():
-        shutil.rmtree(folder.parent, ignore_errors=True)    # another version's entries
-        try:
-            folder.mkdir(parents=True)
-        except OSError:
-            return None
-
-    root = str(project.root.resolve())
-
-    class SafeBytecodeCache(jinja2.FileSystemBytecodeCache):
-        def get_cache_key(self, name: str, filename: str | None = None) -> str:
-            """Jinja's key hashes the template's absolute file name: moved or cloned, the
-            project would compile every template again.  Relative to the project root
-            instead (Jinja checks each entry against the template's source anyway)."""
-            if filename is not None:
-                try:
-                    filename = Path(filename).resolve().relative_to(root).as_posix()
-                except (ValueError, OSError):
-                    pass
-            return super().get_cache_key(name, filename)
-
-        def get_bucket(self, environment: Any, name: str, filename: str | None, source: str) -> Any:
-            """Jinja's bucket, its code naming the template's file where it is now: the name
-            compiled in is what Jinja reports (and template errors point at) as the template's
-            file, and an entry made before a move or in another clone names the old place."""
-            bucket = super().get_bucket(environment, name, filename, source)
-            code = bucket.code
-            if code is not None and filename is not None and code.co_filename != filename:
-                bucket.code = _refiled(code, filename)
-            return bucket
-
-        def load_bytecode(self, bucket: Any) -> None:
-            try:
-                super().load_bytecode(bucket)
-            except Exception:  # noqa: BLE001 - a damaged entry means compiling, not failing
-                bucket.reset()
-
-        def dump_bytecode(self, bucket: Any) -> None:
-            try:
-                super().dump_bytecode(bucket)
-            except OSError:
-                pass   # costs a compile next time
-
-    return SafeBytecodeCache(str(folder))
