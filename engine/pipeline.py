@@ -17,11 +17,13 @@ from .config import BuildOptions, SiteConfig, config_from_data
 from .deps import SITE_PAGES
 from .diagnostics import ContentError, Diagnostic, Report
 from .incremental import cache as cachemod
-from .incremental.cache import BuildCache, h, stat_of
+from .incremental.cache import BuildCache, PageEntry, h, stat_of
 from .incremental.collector import collector_paused
 from .model.site import Loaded, ModelMemo
-from .incremental.pages import (Early, Progress, file_intact, global_fp, render_with_cache, site_files_with_cache,
-                                templates_fp)
+from .incremental.blobs import Blobs, index_key, record_index, restore_index
+from .incremental.bytecode import template_bytecode
+from .incremental.cache import file_intact
+from .incremental.pages import Early, Progress, global_fp, render_with_cache, site_files_with_cache, templates_fp
 from .layout import MARKER
 from .project import Project
 from .validate.pagerules import check_page_rules
@@ -279,12 +281,13 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
     in_place = cache is not None and intact
     writer: Output = InPlaceOutput(out) if in_place else StagedOutput(out)
 
-    def trusted(rel: str, stat: cachemod.Stat | None) -> bool:
-        return in_place or file_intact(out, rel, stat)
+    def trusted(rel: str, stat: cachemod.Stat | None, digest: str) -> bool:
+        return in_place or file_intact(out, rel, stat, digest)
 
+    blobs = Blobs(cachemod.blobs_dir(project, out)) if use_cache else None
     try:
         rendered = render_with_cache(project, loaded, renderer, out, cache, writer, trusted, jobs, progress,
-                                     early, finish_checks if defer else None)
+                                     early, finish_checks if defer else None, blobs)
         pages = rendered.results
         new_cache = BuildCache(cachemod.version_key(), glob, rendered.entries, {}, inputs, noop_key,
                                list(loaded.report.warnings), len(pages), started_ns,
@@ -295,24 +298,33 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
         def put_file(rel: str, data: bytes) -> None:
             digest = h(data)
             previous = old_files.get(rel)
-            if (previous is not None and previous[0] == digest and trusted(rel, previous[1])
+            if (previous is not None and previous[0] == digest and trusted(rel, previous[1], digest)
                     and writer.keep(rel)):
                 known[rel] = previous[1]
             else:
                 writer.put(rel, data)
             new_cache.files[rel] = (digest, None)
 
-        def reuse_file(rel: str) -> None:
-            """Keep the previous build's copy of *rel* (the cache vouches for it)."""
-            new_cache.files[rel] = old_files[rel]
-            if not writer.keep(rel):
-                writer.put(rel, (out / rel).read_bytes())
-            known[rel] = old_files[rel][1]
+        def reuse_file(rel: str) -> bool:
+            """Keep the previous build's copy of *rel*, from the output folder when the cache
+            vouches for it there, else from the cache's own copy; False if neither has it."""
+            digest, stat = old_files[rel]
+            if trusted(rel, stat, digest):
+                if not writer.keep(rel):
+                    writer.put(rel, (out / rel).read_bytes())
+                known[rel] = stat
+            else:
+                data = blobs.get(digest) if blobs is not None else None
+                if data is None:
+                    return False
+                writer.put(rel, data)
+            new_cache.files[rel] = (digest, None)
+            return True
 
         for rel, data in plan.files.items():
             put_file(rel, data)
         new_cache.site_files, new_cache.site_deps = site_files_with_cache(loaded, renderer, cache, rendered.recorder,
-                                                                trusted, put_file, reuse_file)
+                                                                put_file, reuse_file)
         new_cache.deps = rendered.recorder.table()
         new_cache.listed = rendered.listed
         wanted = set(rendered.entries) | set(new_cache.files)
@@ -320,11 +332,17 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
         writer.finish(wanted, previous)
         search = publish.wants_search_index(loaded, options)
         html_touched = any(r.endswith(".html") for r in writer.written + writer.removed)
+        search_key = _index_key(new_cache, loaded.config.language) if search and use_cache else ""
+        index_from = cache.search if cache is not None else None    # the index the cache keeps
         if isinstance(writer, StagedOutput) and search:
             if options.defer_search:   # live preview: keep the last index until it is refreshed
                 writer.carry_over(publish.SEARCH_DIR)
+                search_key = ""
             else:
-                build_index(writer.staging, loaded.config.language)
+                if not (blobs is not None and restore_index(blobs, index_from, search_key,
+                                                            writer.staging / publish.SEARCH_DIR)):
+                    build_index(writer.staging, loaded.config.language)
+                    index_from = None
                 writer.adopt(publish.SEARCH_DIR)
         elif isinstance(writer, InPlaceOutput) and not search and (out / publish.SEARCH_DIR).is_dir():
             writer.drop_dir(publish.SEARCH_DIR)
@@ -332,17 +350,31 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
     except BaseException:
         writer.discard()
         raise
-    if isinstance(writer, InPlaceOutput) and search and html_touched and not options.defer_search:
-        refresh_index(out, loaded.config.language)
-    # what is on disk now; a linked or untouched file kept its inode and mtime
+    if isinstance(writer, InPlaceOutput) and search and html_touched:
+        index_from = None
+        if options.defer_search:
+            search_key = ""
+        else:
+            refresh_index(out, loaded.config.language)
+    # what is on disk now; a linked or untouched file kept its inode and mtime (an in-place
+    # build's), but a staged build may have kept a file recognised by its bytes: stat it anew
     for rel, entry in rendered.entries.items():
         if entry.stat is None:
             entry.stat = stat_of(out / rel)
+        elif not in_place:
+            now = stat_of(out / rel)
+            if now != entry.stat:
+                rendered.entries[rel] = PageEntry(entry.self_fp, entry.deps, entry.shown, entry.cited,
+                                                  entry.html, now, entry.inputs, entry.meta)
     for rel, (digest, stat) in list(new_cache.files.items()):
-        new_cache.files[rel] = (digest, known.get(rel) or stat_of(out / rel))
+        new_cache.files[rel] = (digest, (known.get(rel) if in_place else None) or stat_of(out / rel))
     if state is not None and state.model is not None and state.model.site is loaded.site:
         state.model.site_value = rendered.recorder.resolver.memo.get(SITE_PAGES)
     if use_cache:
+        if search_key and blobs is not None:
+            new_cache.search = (index_from if index_from is not None and index_from[0] == search_key
+                                else record_index(blobs, out / publish.SEARCH_DIR, search_key))
+        _keep_bytes(blobs, out, new_cache, rendered.fresh or writer.written or writer.removed)
         if state is not None:
             state.cache = new_cache
         if state is not None and state.defer_save:
@@ -353,6 +385,30 @@ def _build(project: Project, out: Path, base_url: str | None = None, strict: boo
                        time.perf_counter() - started, len(rendered.fresh),
                        len(pages) - len(rendered.fresh), sorted(writer.written),
                        list(writer.removed), False, len(pages), in_place)
+
+
+def _index_key(cache: BuildCache, language: str) -> str:
+    """blobs.index_key of the HTML files *cache* describes (what the search index is made from)."""
+    html = [(rel, entry.html) for rel, entry in cache.pages.items() if rel.endswith(".html")]
+    html += [(rel, digest) for rel, (digest, _stat) in cache.files.items() if rel.endswith(".html")]
+    return index_key(html, language)
+
+
+def _keep_bytes(blobs: Blobs | None, out: Path, cache: BuildCache, changed: Any) -> None:
+    """Keep, by hash, the bytes of every file the output folder now holds that the cache
+    lacks (a hard link each: see blobs.py), and drop those no file needs any more."""
+    if blobs is None:
+        return
+    have = blobs.names()
+    for rel, entry in cache.pages.items():
+        if entry.html not in have:
+            blobs.add(entry.html, out / rel)
+    for rel, (digest, _stat) in cache.files.items():
+        if digest not in have:
+            blobs.add(digest, out / rel)
+    if changed:
+        blobs.prune([e.html for e in cache.pages.values()] + [d for d, _s in cache.files.values()]
+                    + (list(cache.search[1].values()) if cache.search is not None else []))
 
 
 def _renderer(project: Project, loaded: Loaded, state: BuildState | None, use_cache: bool) -> SiteRenderer:
@@ -370,7 +426,7 @@ def _renderer(project: Project, loaded: Loaded, state: BuildState | None, use_ca
         state.templates_fp = fp
         renderer = state.renderer
     if use_cache and renderer.env.bytecode_cache is None:
-        renderer.env.bytecode_cache = cachemod.template_bytecode(project)
+        renderer.env.bytecode_cache = template_bytecode(project)
     return renderer
 
 

@@ -233,10 +233,13 @@ def check_step(site: Site, state: BuildState, tmp: Path) -> None:
 
 
 def backdate(root: Path) -> None:
-    """Make every source look older than the racy-stat window (as if edited minutes ago)."""
+    """Make every source look older than the racy-stat window (as if edited minutes ago).
+
+    Not ``.cache/``: the build cache keeps the output's bytes as hard links to the output
+    files (blobs.py), and touching them would touch the output too."""
     old = 1_700_000_000
     for path in root.rglob("*"):
-        if path.is_file():
+        if path.is_file() and ".cache" not in path.relative_to(root).parts:
             os.utime(path, (old, old))
 
 

@@ -16,16 +16,28 @@ into a new full file when it grows past a twentieth of the pages):
                  the dependencies it recorded, the records it showed and the
                  references it cited (for second-pass listings), the hash of
                  the HTML it produced, and the stat of the file written.  The
-                 HTML itself is not stored: the output folder holds it, and the
-                 stat says whether that copy can be trusted.
+                 output folder's copy is trusted when its stat is the recorded
+                 one, or else when its bytes hash to the recorded hash; the
+                 bytes themselves are kept by hash in ``build-*.files/``
+                 (blobs.py), so a fresh clone with no output folder writes its
+                 pages without rendering them.
 * ``files``    - hash and stat of every other file written (static, site-wide outputs).
 * ``site_deps``- per site-wide file (sitemap, feed, 404 ...): the numbers of
                  the dependencies it was made from, like a page's.
 * ``inputs``   - stat of every source file, for the "nothing changed" shortcut
                  (stored in the stamp only, see :class:`Stamp`).
 * ``warnings`` - the diagnostics of that build, to repeat them on a no-op.
+* ``search``   - the search index's files (by hash) and the HTML it was made from, so that
+                 a fresh clone need not run the indexer again (blobs.restore_index).
 
-``.cache/jinja/`` holds the compiled templates (:func:`template_bytecode`).
+``.cache/jinja/`` holds the compiled templates (bytecode.py).
+
+Nothing stored depends on where the project is: paths are relative to the project
+root (an output folder outside the project is named by its absolute path, the one
+case that does not travel), every entry is valid when the *content* it was made
+from is (stats are only a shortcut: an unknown stat means reading and hashing),
+and the version key hashes the engine's code, not its file times.  So ``.cache/``
+copied to another folder or restored into a fresh clone (CI) is used as it is.
 
 The folder is safe to delete at any time; it is git-ignored.
 """
@@ -48,7 +60,7 @@ from ..deps import Dep
 from ..project import Project
 from . import store
 
-FORMAT = 7   # 7: asset URLs are per-page dependencies, not part of the whole cache's key
+FORMAT = 8   # 8: named by the output folder relative to the project; output bytes kept (blobs.py)
 DEPENDENCIES = ("Jinja2", "Markdown", "MarkupSafe", "PyYAML", "jsonschema", "pagefind", "nh3")
 
 Stat = tuple[int, int, int]   # size, mtime_ns, inode
@@ -227,12 +239,30 @@ class BuildCache:
     site_deps: dict[str, bytes] = field(default_factory=dict)   # site-wide file -> packed dep numbers
     site_files: tuple[str, ...] = ()     # the site-wide files made (a 404 page needs its template)
     listed: str = ""         # the first-pass pages, in order (pages._listed_fp)
+    #: the search index in the output: what it was made from and its files' hashes (blobs.SearchIndex)
+    search: tuple[str, dict[str, str]] | None = None
     #: the full file this cache's pages came from (its id and pages), for writing a delta; not stored
     origin: tuple[str, dict[str, PageEntry]] | None = field(default=None, repr=False, compare=False)
 
 
+def output_key(project: Project, out: Path) -> str:
+    """Which output folder a build cache describes, the same wherever the project is:
+    its path relative to the project root (``output``), or its absolute path when it is
+    outside the project (that cache then does not travel with the project)."""
+    out = out.resolve()
+    try:
+        return "project:" + out.relative_to(project.root.resolve()).as_posix()
+    except ValueError:
+        return "absolute:" + str(out)
+
+
 def cache_file(project: Project, out: Path) -> Path:
-    return project.cache_dir / f"build-{h(str(out.resolve()))}.pickle"
+    return project.cache_dir / f"build-{h(output_key(project, out))}.pickle"
+
+
+def blobs_dir(project: Project, out: Path) -> Path:
+    """Where the bytes of *out*'s files are kept by hash (see blobs.py)."""
+    return cache_file(project, out).with_suffix(".files")
 
 
 @dataclass
@@ -488,6 +518,20 @@ class Listing:
         return True, None
 
 
+def file_intact(out: Path, rel: str, stat: Stat | None, digest: str = "") -> bool:
+    """Whether the output folder's *rel* is the file the cache describes: the same stat,
+    or else (copied, restored, touched) bytes that hash to *digest*."""
+    path = out / rel
+    if stat is not None and stat_of(path) == stat:
+        return True
+    if not digest:
+        return False
+    try:
+        return h(path.read_bytes()) == digest
+    except OSError:
+        return False
+
+
 def outputs_intact(out: Path, outputs: dict[str, Stat | None]) -> bool:
     """Every file a build wrote is still there, unmodified (by stat)."""
     base = str(out) + os.sep
@@ -501,40 +545,3 @@ def outputs_intact(out: Path, outputs: dict[str, Stat | None]) -> bool:
     except OSError:
         return False
     return True
-
-
-def template_bytecode(project: Project) -> Any:
-    """A Jinja bytecode cache in ``.cache/jinja/``, or None if that folder cannot be made.
-
-    Compiling the templates is a tenth of a second of every build that renders
-    anything, however little; Jinja keys each entry on the template's source,
-    so an edited template is compiled again.  An unreadable or damaged entry
-    is compiled again too, never an error.  Entries are kept per
-    :func:`version_key`, which covers the Jinja version and the engine code
-    that sets up the environment (what the source checksum does not).
-    """
-    import shutil
-
-    import jinja2
-    folder = project.cache_dir / "jinja" / version_key()
-    if not folder.is_dir():
-        shutil.rmtree(folder.parent, ignore_errors=True)    # another version's entries
-        try:
-            folder.mkdir(parents=True)
-        except OSError:
-            return None
-
-    class SafeBytecodeCache(jinja2.FileSystemBytecodeCache):
-        def load_bytecode(self, bucket: Any) -> None:
-            try:
-                super().load_bytecode(bucket)
-            except Exception:  # noqa: BLE001 - a damaged entry means compiling, not failing
-                bucket.reset()
-
-        def dump_bytecode(self, bucket: Any) -> None:
-            try:
-                super().dump_bytecode(bucket)
-            except OSError:
-                pass   # costs a compile next time
-
-    return SafeBytecodeCache(str(folder))

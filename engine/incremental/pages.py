@@ -4,7 +4,8 @@ Each rendered page records what it used (dependencies: files, records, selection
 templates, listings, assets); :class:`Resolver` gives each dependency's current
 fingerprint, :class:`DepRecorder` stores them compactly, and
 :func:`render_with_cache` renders only the pages whose recorded dependencies
-changed, taking the others from the previous output.  The site-wide files
+changed, taking the others from the previous output, or, where there is none (a fresh
+clone with ``.cache/`` restored), from the bytes the cache keeps (blobs.py).  The site-wide files
 (sitemap, feed, 404) are remade the same way (:func:`site_files_with_cache`).
 """
 
@@ -24,10 +25,10 @@ from ..diagnostics import ContentError, Diagnostic
 from ..model.site import Loaded
 from ..project import Project
 from ..validate.pagerules import check_page_rules
-from ..write.output import KEPT, InPlaceOutput, Output
+from ..write.output import KEPT, WRITTEN, InPlaceOutput, Output, StagedOutput
 from . import cache as cachemod
-from .cache import (BuildCache, DepTable, PageEntry, fingerprint, h, pack_ids, stat_of,
-                    unpack_ids)
+from .blobs import Blobs
+from .cache import BuildCache, DepTable, PageEntry, fingerprint, h, pack_ids, stat_of, unpack_ids
 from .collector import collector_on
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -303,10 +304,6 @@ def _lists_alike(before: PageEntry | None, now: PageEntry) -> bool:
             and before.cited == now.cited)
 
 
-def file_intact(out: Path, rel: str, stat: cachemod.Stat | None) -> bool:
-    return stat is not None and stat_of(out / rel) == stat
-
-
 def _lazy(page: Page, out: Path, rel: str, deps: Any, shown: Any, cited: Any) -> LazyPageResult:
     """A result whose HTML is read back from the output folder only if someone asks
     (the path is made then too: 10,000 pathlib joins cost a fifth of a second)."""
@@ -347,7 +344,8 @@ def _cached_result_class() -> type:
     return CachedResult
 
 
-Trusted = Callable[[str, "cachemod.Stat | None"], bool]
+#: trusted(rel, stat, digest): the output folder's *rel* is the file the cache recorded
+Trusted = Callable[[str, "cachemod.Stat | None", str], bool]
 #: a stored page: hash of its HTML, what the writer did (writer.KEPT / WRITTEN), and its
 #: stat when the previous output's file was kept as the cache knew it
 Stored = tuple[str, str, "cachemod.Stat | None"]
@@ -364,12 +362,14 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
                       cache: BuildCache | None, writer: Output, trusted: Trusted,
                       jobs: int | None = None, progress: "Progress | None" = None,
                       early: Early | None = None,
-                      meanwhile: Callable[[], None] | None = None) -> Rendered:
+                      meanwhile: Callable[[], None] | None = None, blobs: Blobs | None = None) -> Rendered:
     """Render the pages whose inputs changed, writing each as it arrives; reuse the rest.
 
-    *trusted(rel, stat)* says whether the previous output's copy of *rel* is
-    known to be the one the cache describes.  Raises ContentError (the
-    caller discards the writer, so nothing reaches the output folder).
+    *trusted(rel, stat, digest)* says whether the previous output's copy of *rel* is
+    known to be the one the cache describes; where it is not (or there is no
+    previous output), an unchanged page's bytes come from *blobs* when they are
+    kept there.  Raises ContentError (the caller discards the writer, so nothing
+    reaches the output folder).
 
     With *early* (live preview, in-place updates only), the pages open in a
     browser are rendered before all others and put in place at once, so
@@ -401,12 +401,32 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
         for page in pages:
             entry = old.get(page.output)
             if (entry is not None and recorder.is_clean(entry.deps) and resolver.self_clean(page, entry)
-                    and trusted(page.output, entry.stat) and writer.keep(page.output)):
-                by_output[page.output] = CachedResult(page, out, entry, recorder.keys)
-                entries[page.output] = entry
+                    and ((trusted(page.output, entry.stat, entry.html) and writer.keep(page.output))
+                         or restored(page.output, entry))):
+                by_output[page.output] = CachedResult(page, out, entries.setdefault(page.output, entry),
+                                                      recorder.keys)
             elif entry is None or not patched(page, entry):
                 dirty.append(page)
         return dirty
+
+    def restored(rel: str, entry: PageEntry) -> bool:
+        """Put in place an unchanged page the output folder does not hold (a fresh clone) from
+        the bytes the cache keeps, if it keeps them: linked into a staging folder (the common
+        case: no output folder at all), else written.  Its stat is taken once it is in place."""
+        if blobs is None:
+            return False
+        if isinstance(writer, StagedOutput):
+            if not blobs.link_to(entry.html, writer.path(rel)):
+                return False
+            writer.note(rel, WRITTEN)
+        else:
+            data = blobs.get(entry.html)
+            if data is None:
+                return False
+            writer.put(rel, data)
+        entries[rel] = PageEntry(entry.self_fp, entry.deps, entry.shown, entry.cited, entry.html, None,
+                                 entry.inputs, entry.meta)
+        return True
 
     def patched(page: Page, entry: PageEntry) -> bool:
         """A page whose only changed dependencies are renamed assets (a stylesheet edit
@@ -416,12 +436,17 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
         if not writer.in_place:
             return False
         swaps = recorder.renamed_assets(entry.deps)
-        if (swaps is None or not resolver.self_clean(page, entry)
-                or not trusted(page.output, entry.stat)):
+        if swaps is None or not resolver.self_clean(page, entry):
             return False
         rel = page.output
         try:
-            html = (out / rel).read_text(encoding="utf-8")
+            if trusted(rel, entry.stat, entry.html):
+                html = (out / rel).read_text(encoding="utf-8")
+            else:
+                data = blobs.get(entry.html) if blobs is not None else None
+                if data is None:
+                    return False
+                html = data.decode("utf-8")
         except (OSError, UnicodeDecodeError):
             return False
         for before, now in swaps:
@@ -441,7 +466,8 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
         rel = page.output
         digest = h(html)
         previous = old.get(rel)
-        if previous is not None and previous.html == digest and trusted(rel, previous.stat) and writer.link(rel):
+        if (previous is not None and previous.html == digest and trusted(rel, previous.stat, digest)
+                and writer.link(rel)):
             return digest, KEPT, previous.stat          # same bytes as the file already there
         return digest, writer.write(rel, html.encode("utf-8")), None
 
@@ -506,9 +532,11 @@ def render_with_cache(project: Project, loaded: Loaded, renderer: SiteRenderer, 
 
 
 def site_files_with_cache(loaded: Loaded, renderer: SiteRenderer, cache: BuildCache | None, recorder: DepRecorder,
-                trusted: Trusted, put: Callable[[str, bytes], None],
-                reuse: Callable[[str], None]) -> tuple[tuple[str, ...], dict[str, bytes]]:
+                put: Callable[[str, bytes], None], reuse: Callable[[str], bool]) -> tuple[tuple[str, ...], dict[str, bytes]]:
     """Remake the site-wide files (sitemap, feed, 404 ...) whose dependencies changed; keep the rest.
+
+    *reuse(rel)* keeps the previous build's file (from the output folder or the
+    cache's copy); False when it has neither, and the file is made again.
 
     Returns the files that exist and each file's packed dependency numbers.
     """
@@ -521,12 +549,11 @@ def site_files_with_cache(loaded: Loaded, renderer: SiteRenderer, cache: BuildCa
     for rel in publish.SITE_FILES:
         packed = old_deps.get(rel)
         if (packed is None or not recorder.is_clean(packed)
-                or (rel in old_made and not (rel in old_files and trusted(rel, old_files[rel][1])))):
+                or (rel in old_made and not (rel in old_files and reuse(rel)))):
             stale.append(rel)
             continue
         deps[rel] = packed
         if rel in old_made:
-            reuse(rel)
             made.append(rel)
     for rel, file in (publish.site_files(loaded, renderer, stale) if stale else {}).items():
         deps[rel] = recorder.record(file.deps, None)
